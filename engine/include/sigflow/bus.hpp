@@ -1,0 +1,36 @@
+#pragma once
+// The event bus between sources and the engine. Standalone mode uses the in-process bus
+// (engine/src/bus); Kafka mode implements the same two sides over sigflow.events.
+#include <cstdint>
+#include <optional>
+
+#include "sigflow/event.hpp"
+#include "sigflow/result.hpp"
+
+namespace sigflow {
+
+struct BusMessage {
+  Event event;
+  std::uint64_t sequence = 0;  // position on the bus (an offset for Kafka)
+};
+
+class EventPublisher {
+ public:
+  virtual ~EventPublisher() = default;
+  // Blocks while the bus is full (backpressure: events are never dropped). Fails once the bus
+  // is closed.
+  virtual Status publish(Event event) = 0;
+  // Returns once every event published so far is durably accepted by the bus.
+  virtual Status flush() = 0;
+};
+
+class EventSubscriber {
+ public:
+  virtual ~EventSubscriber() = default;
+  // Blocks for the next event; nullopt once the bus is closed and drained.
+  virtual std::optional<BusMessage> next() = 0;
+  // Every alert of this message was handed to its sinks; its position may be committed.
+  virtual void done(const BusMessage& message) = 0;
+};
+
+}  // namespace sigflow

@@ -1,0 +1,41 @@
+#pragma once
+// HttpClient: how connectors fetch resources (http, https and file URLs). The implementation
+// (libcurl) lives in engine/src/net; tests and connectors only see this interface.
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "sigflow/result.hpp"
+
+namespace sigflow {
+
+struct HttpRequest {
+  std::string url;
+  std::map<std::string, std::string> headers;
+  std::chrono::milliseconds connect_timeout{10'000};
+  std::chrono::milliseconds timeout{30'000};  // whole transfer
+  std::uint64_t max_bytes = 16u << 20;        // larger bodies are an error, never truncated
+  int max_redirects = 5;
+};
+
+struct HttpResponse {
+  long status = 0;           // 0 for file:// URLs
+  std::string effective_url; // after redirects
+  std::string content_type;  // as sent, e.g. "application/rss+xml; charset=GBK"
+  std::string body;
+};
+
+// Error codes: fetch.timeout, fetch.too_large, fetch.http_status, fetch.connect, fetch.url,
+// fetch.io, fetch.redirects.
+class HttpClient {
+ public:
+  virtual ~HttpClient() = default;
+  // Blocking; safe to call from several threads at once.
+  virtual Result<HttpResponse> get(const HttpRequest& request) = 0;
+};
+
+std::unique_ptr<HttpClient> make_curl_http_client();
+
+}  // namespace sigflow

@@ -1,0 +1,63 @@
+#pragma once
+// Source: a connector instance that turns an external resource into Events.
+//
+// Lifecycle: created from config by its SourceFactory, then polled by the scheduler on a
+// blocking worker thread (never two polls of one source at once). The scheduler hands the
+// events of a successful poll to the bus and calls commit() only once the bus accepted them,
+// so state that marks items as seen never runs ahead of delivery.
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sigflow/event.hpp"
+#include "sigflow/http_client.hpp"
+#include "sigflow/result.hpp"
+#include "sigflow/settings.hpp"
+
+namespace sigflow {
+
+struct SourceSpec {
+  std::string id;
+  std::string type;
+  std::string url;  // absolute: relative paths in config are resolved to file:// URLs
+  std::chrono::milliseconds interval{std::chrono::minutes(5)};
+  Settings settings;  // type-specific, validated against the factory's table
+};
+
+class Source {
+ public:
+  virtual ~Source() = default;
+  virtual const SourceSpec& spec() const = 0;
+  // Fetches and returns items not yet committed. Error codes name the failure kind
+  // (fetch.*, feed.*); the scheduler counts them per source and retries next interval.
+  virtual Result<std::vector<Event>> poll() = 0;
+  // The events returned by the last poll() were accepted downstream.
+  virtual void commit(const std::vector<Event>& delivered) = 0;
+};
+
+struct SourceDeps {
+  HttpClient& http;
+};
+
+struct SourceFactory {
+  std::string type;
+  std::string description;
+  SettingsTable settings;  // keys beyond the common id/type/url/interval
+  std::function<Result<std::unique_ptr<Source>>(SourceSpec, SourceDeps&)> create;
+};
+
+// Registry of connector types by name; connectors register themselves at start-up.
+class SourceRegistry {
+ public:
+  void add(SourceFactory factory);
+  const SourceFactory* find(std::string_view type) const;
+  const std::vector<SourceFactory>& all() const { return factories_; }
+
+ private:
+  std::vector<SourceFactory> factories_;
+};
+
+}  // namespace sigflow

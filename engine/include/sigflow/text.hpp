@@ -1,0 +1,16 @@
+#pragma once
+// Text normalization shared by connectors.
+#include <string>
+#include <string_view>
+
+namespace sigflow {
+
+// HTML (or plain text with entities) to plain text: markup removed, entities decoded, block
+// elements become line breaks, scripts and styles dropped, whitespace collapsed. Uses the
+// libxml2 HTML parser with network access off.
+std::string html_to_text(std::string_view html);
+
+// Collapses runs of whitespace (ASCII and U+3000 ideographic space) into one space and trims.
+std::string collapse_whitespace(std::string_view text);
+
+}  // namespace sigflow

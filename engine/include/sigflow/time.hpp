@@ -1,0 +1,22 @@
+#pragma once
+// Time parsing and formatting for feeds and contracts. Everything is UTC at rest.
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace sigflow {
+
+using SysSeconds = std::chrono::sys_seconds;
+
+// Parses RFC 3339 / ISO 8601 ("2025-02-04T10:30:00+08:00", "...Z", fractional seconds, a space
+// instead of T, no zone = UTC), RFC 822/1123 ("Tue, 04 Feb 2025 10:30:00 +0800", named zones
+// GMT/UTC/EST/..., two-digit years) and plain dates ("2025-02-04"). nullopt when unparseable.
+std::optional<SysSeconds> parse_datetime(std::string_view text);
+
+// "2025-02-04T02:30:00Z"
+std::string format_rfc3339(SysSeconds t);
+std::string format_rfc3339_ms(std::chrono::system_clock::time_point t);  // with .mmm
+std::string now_rfc3339();
+
+}  // namespace sigflow

@@ -1,0 +1,15 @@
+#pragma once
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace sigflow {
+
+// Resolves `ref` against `base` (RFC 3986). Returns ref unchanged when it is already absolute,
+// nullopt when neither yields an absolute URL.
+std::optional<std::string> resolve_url(std::string_view base, std::string_view ref);
+
+// "file:///abs/path" for a local path (made absolute against `dir` when relative).
+std::string file_url_for_path(std::string_view path, std::string_view dir);
+
+}  // namespace sigflow

@@ -1,0 +1,58 @@
+// sigflow run --config FILE [--once]
+#include <CLI/CLI.hpp>
+
+#include <fmt/format.h>
+
+#include "app/commands.hpp"
+#include "app/startup.hpp"
+#include "runtime/standalone_runtime.hpp"
+#include "sigflow/log.hpp"
+
+namespace sigflow::app {
+namespace {
+
+void print_summary(const RunStats& s, std::size_t sources) {
+  std::string by_signal;
+  for (const auto& [signal, n] : s.alerts_by_signal) by_signal += fmt::format("{}{} {}", by_signal.empty() ? "" : ", ", signal, n);
+  fmt::print(stderr, "sigflow: {} sources polled ({} failed), {} events, {} alerts{}, {} sink errors in {:.2f}s\n", sources,
+             s.failed_polls, s.events, s.alerts, by_signal.empty() ? "" : fmt::format(" ({})", by_signal), s.sink_errors, s.seconds);
+}
+
+}  // namespace
+
+Command add_run_command(CLI::App& app) {
+  CLI::App* run = app.add_subcommand("run", "Run sources, rules and sinks (standalone mode: one process, in-process bus).");
+  struct Options {
+    std::string config;
+    bool once = false;
+    std::string log_level;
+  };
+  auto opts = std::make_shared<Options>();
+  run->add_option("-c,--config", opts->config, "configuration file (YAML)")->envname("SIGFLOW_CONFIG")->required();
+  run->add_flag("--once", opts->once, "poll every source once, drain, and exit");
+  run->add_option("--log-level", opts->log_level, "trace, debug, info, warn, error, critical or off");
+  return [run, opts]() -> std::optional<int> {
+    if (!run->parsed()) return std::nullopt;
+    auto startup = start_up(opts->config, opts->log_level);
+    if (!startup) return kExitUsage;
+    Metrics metrics;
+    const std::size_t source_count = startup->sources.size();
+    if (source_count == 0) logger("run")->warn("no sources configured: nothing will be polled");
+    StandaloneRuntime runtime(startup->config, startup->rules, std::move(startup->sources), std::move(startup->sinks), metrics);
+    if (opts->once) {
+      const RunStats stats = runtime.run_once();
+      print_summary(stats, source_count);
+      if (!stats.failed_sources.empty() || stats.sink_errors > 0 || stats.evaluation_errors > 0) return kExitFailure;
+      return kExitOk;
+    }
+    auto stats = runtime.run_until_stopped();
+    if (!stats) {
+      fmt::print(stderr, "error: {}\n", stats.error().message);
+      return kExitUsage;
+    }
+    print_summary(*stats, source_count);
+    return stats->sink_errors > 0 ? kExitFailure : kExitOk;
+  };
+}
+
+}  // namespace sigflow::app

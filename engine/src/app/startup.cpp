@@ -1,0 +1,56 @@
+#include "app/startup.hpp"
+
+#include <fmt/format.h>
+
+#include "connectors.hpp"
+#include "sigflow/log.hpp"
+#include "sinks/builtin_sinks.hpp"
+
+namespace sigflow::app {
+
+bool report(const std::vector<Diagnostic>& diagnostics) {
+  for (const auto& d : diagnostics) fmt::print(stderr, "{}\n", format_diagnostic(d));
+  return !has_errors(diagnostics);
+}
+
+std::optional<Startup> start_up(const std::string& config_file, const std::string& log_level_override) {
+  Startup s;
+  register_builtin_connectors(s.registry);
+  s.sink_factories = builtin_sink_factories();
+  auto loaded = load_app_config(config_file, s.registry, s.sink_factories, sigflow_environment());
+  if (!report(loaded.diagnostics)) return std::nullopt;
+  s.config = std::move(*loaded.value);
+  const std::string level = log_level_override.empty() ? s.config.log_level : log_level_override;
+  if (!set_log_level(level)) {
+    fmt::print(stderr, "error: unknown log level '{}' (use trace, debug, info, warn, error, critical or off)\n", level);
+    return std::nullopt;
+  }
+  auto compiled = rules::load_and_compile_rules(s.config.rule_paths);
+  if (!report(compiled.diagnostics)) return std::nullopt;
+  s.rules = std::move(*compiled.value);
+
+  s.http = make_curl_http_client();
+  SourceDeps deps{*s.http};
+  for (const SourceSpec& spec : s.config.sources) {
+    auto source = s.registry.find(spec.type)->create(spec, deps);
+    if (!source) {
+      fmt::print(stderr, "error: source '{}': {}\n", spec.id, source.error().message);
+      return std::nullopt;
+    }
+    s.sources.push_back(std::move(*source));
+  }
+  for (const SinkSpec& spec : s.config.sinks) {
+    for (const auto& f : s.sink_factories) {
+      if (f.type != spec.type) continue;
+      auto sink = f.create(spec);
+      if (!sink) {
+        fmt::print(stderr, "error: {}\n", sink.error().message);
+        return std::nullopt;
+      }
+      s.sinks.push_back(std::move(*sink));
+    }
+  }
+  return s;
+}
+
+}  // namespace sigflow::app

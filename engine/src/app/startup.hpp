@@ -1,0 +1,33 @@
+#pragma once
+// Start-up steps shared by subcommands: logging, config and rule loading with diagnostics
+// printed to stderr, and building sources and sinks from their factories.
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/app_config.hpp"
+#include "rules/rule_set.hpp"
+#include "sigflow/http_client.hpp"
+#include "sigflow/sink.hpp"
+#include "sigflow/source.hpp"
+
+namespace sigflow::app {
+
+// Prints diagnostics to stderr; returns true when there were no errors.
+bool report(const std::vector<Diagnostic>& diagnostics);
+
+struct Startup {
+  SourceRegistry registry;
+  std::vector<SinkFactory> sink_factories;
+  AppConfig config;
+  std::shared_ptr<const rules::CompiledRuleSet> rules;
+  std::unique_ptr<HttpClient> http;
+  std::vector<std::unique_ptr<Source>> sources;
+  std::vector<std::unique_ptr<Sink>> sinks;
+};
+
+// Everything `run` needs, or nullopt after printing what to fix.
+std::optional<Startup> start_up(const std::string& config_file, const std::string& log_level_override);
+
+}  // namespace sigflow::app

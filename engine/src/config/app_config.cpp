@@ -1,0 +1,368 @@
+#include "config/app_config.hpp"
+
+#include <charconv>
+#include <filesystem>
+#include <set>
+#include <span>
+
+#include <fmt/format.h>
+
+#include "core/yaml_reader.hpp"
+#include "sigflow/url.hpp"
+
+extern char** environ;
+
+namespace sigflow {
+namespace {
+
+constexpr std::string_view kSourceCommonKeys[] = {"id", "type", "url", "interval"};
+constexpr std::string_view kSinkCommonKeys[] = {"id", "type"};
+
+// "NEWS-cn.1" -> "NEWS_CN_1": how an id appears in an environment variable name.
+std::string env_token(std::string_view id) {
+  std::string out;
+  for (char c : id) out.push_back(std::isalnum(static_cast<unsigned char>(c)) ? static_cast<char>(std::toupper(static_cast<unsigned char>(c))) : '_');
+  return out;
+}
+
+std::string lower(std::string_view s) {
+  std::string out;
+  for (char c : s) out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  return out;
+}
+
+bool valid_id(const std::string& id) {
+  if (id.empty()) return false;
+  return std::all_of(id.begin(), id.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+  });
+}
+
+bool parse_listen(const std::string& text, AdminConfig& admin) {
+  const auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0) return false;
+  std::string host = text.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  unsigned port = 0;
+  const char* begin = text.data() + colon + 1;
+  const char* end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(begin, end, port);
+  if (ec != std::errc() || ptr != end || port > 65535) return false;
+  admin.host = host;
+  admin.port = static_cast<std::uint16_t>(port);
+  return true;
+}
+
+const SettingSpec* find_spec(const SettingsTable& table, const std::string& key) {
+  for (const auto& s : table) {
+    if (s.key == key) return &s;
+  }
+  return nullptr;
+}
+
+class ConfigLoader {
+ public:
+  ConfigLoader(const std::string& file, const SourceRegistry& sources, const std::vector<SinkFactory>& sinks,
+               const Environment& env)
+      : y_(file), registry_(sources), sink_factories_(sinks), env_(env) {
+    base_dir_ = std::filesystem::absolute(file).parent_path().string();
+  }
+
+  LoadResult<AppConfig> run() {
+    LoadResult<AppConfig> result;
+    config_.file = y_.file();
+    if (auto root = y_.load_file()) {
+      if (root->IsNull()) {
+        y_.error(*root, "config.empty", "configuration file is empty");
+      } else if (y_.expect_map(*root, "the configuration")) {
+        y_.reject_unknown_keys(*root, {"sources", "rules", "sinks", "admin", "bus", "log"}, "the configuration");
+        load_sources((*root)["sources"]);
+        load_rules((*root)["rules"]);
+        load_sinks((*root)["sinks"]);
+        load_admin((*root)["admin"]);
+        load_bus((*root)["bus"]);
+        load_log((*root)["log"]);
+      }
+    }
+    if (!has_errors(y_.diagnostics())) apply_env();
+    if (!has_errors(y_.diagnostics()) && config_.rule_paths.empty()) {
+      env_error("SIGFLOW_RULES", "no rules configured: add a 'rules:' list of rule files or directories");
+    }
+    if (config_.sinks.empty() && !has_errors(y_.diagnostics())) {
+      config_.sinks.push_back(SinkSpec{"stdout", "stdout", Settings{}});
+    }
+    result.diagnostics = std::move(y_.diagnostics());
+    if (!has_errors(result.diagnostics)) result.value = std::move(config_);
+    return result;
+  }
+
+ private:
+  std::string resolve_path(const std::string& p) const {
+    std::filesystem::path path(p);
+    if (path.is_relative()) path = std::filesystem::path(base_dir_) / path;
+    return path.lexically_normal().string();
+  }
+
+  // Checks the type-specific keys of a source or sink against its table.
+  std::map<std::string, std::string> typed_settings(const YAML::Node& node, const SettingsTable& table,
+                                                    std::span<const std::string_view> common, const std::string& what) {
+    std::map<std::string, std::string> values;
+    for (const auto& kv : node) {
+      const std::string key = kv.first.Scalar();
+      if (std::find(common.begin(), common.end(), key) != common.end()) continue;
+      const SettingSpec* spec = find_spec(table, key);
+      if (spec == nullptr) {
+        std::string known;
+        for (auto k : common) known += fmt::format("{}{}", known.empty() ? "" : ", ", k);
+        for (const auto& s : table) known += ", " + s.key;
+        y_.error(kv.first, "config.unknown_key", fmt::format("unknown key '{}' in {} (known keys: {})", key, what, known));
+        continue;
+      }
+      if (!kv.second.IsScalar()) {
+        y_.error(kv.second, "config.type", fmt::format("'{}' in {} must be a {}, found {}", key, what, to_string(spec->type), yaml_type_name(kv.second)));
+        continue;
+      }
+      if (auto ok = check_setting_value(*spec, kv.second.Scalar()); !ok) {
+        y_.error(kv.second, "config.type", fmt::format("'{}' in {}: {}", key, what, ok.error().message));
+        continue;
+      }
+      values[key] = kv.second.Scalar();
+    }
+    for (const auto& spec : table) {
+      if (spec.required && !values.contains(spec.key)) {
+        y_.error(node, "config.missing_key", fmt::format("{} is missing required key '{}' ({})", what, spec.key, spec.help));
+      }
+    }
+    return values;
+  }
+
+  void load_sources(const YAML::Node& node) {
+    if (!node || node.IsNull()) return;
+    if (!y_.expect_sequence(node, "'sources'")) return;
+    std::set<std::string> ids;
+    for (const auto& src : node) {
+      if (!y_.expect_map(src, "a source")) continue;
+      SourceSpec spec;
+      spec.id = y_.scalar(src, "id", "a source", true).value_or("");
+      const std::string what = spec.id.empty() ? "a source" : fmt::format("source '{}'", spec.id);
+      if (!spec.id.empty() && !valid_id(spec.id)) {
+        y_.error(src["id"], "config.id", fmt::format("{}: id may contain only letters, digits, '-', '_' and '.'", what));
+      }
+      if (!spec.id.empty() && !ids.insert(spec.id).second) {
+        y_.error(src["id"], "config.duplicate_id", fmt::format("duplicate source id '{}'", spec.id));
+      }
+      spec.type = y_.scalar(src, "type", what, true).value_or("");
+      const SourceFactory* factory = spec.type.empty() ? nullptr : registry_.find(spec.type);
+      if (!spec.type.empty() && factory == nullptr) {
+        std::string known;
+        for (const auto& f : registry_.all()) known += fmt::format("{}{}", known.empty() ? "" : ", ", f.type);
+        y_.error(src["type"], "config.unknown_type", fmt::format("{}: unknown source type '{}' (known types: {})", what, spec.type, known));
+      }
+      if (auto url = y_.scalar(src, "url", what, true)) {
+        spec.url = url->find("://") == std::string::npos ? file_url_for_path(*url, base_dir_) : *url;
+      }
+      if (auto interval = y_.scalar(src, "interval", what)) {
+        auto d = parse_duration(*interval);
+        if (!d) y_.error(src["interval"], "config.type", fmt::format("'interval' in {}: {}", what, d.error().message));
+        else if (d->count() < 1000) y_.error(src["interval"], "config.range", fmt::format("'interval' in {} must be at least 1s", what));
+        else spec.interval = *d;
+      }
+      if (factory != nullptr) {
+        spec.settings = Settings(factory->settings, typed_settings(src, factory->settings, kSourceCommonKeys, what));
+      }
+      config_.sources.push_back(std::move(spec));
+    }
+  }
+
+  void load_rules(const YAML::Node& node) {
+    if (!node || node.IsNull()) return;
+    for (const auto& p : y_.string_list(node, "'rules'")) config_.rule_paths.push_back(resolve_path(p));
+  }
+
+  void load_sinks(const YAML::Node& node) {
+    if (!node || node.IsNull()) return;
+    if (!y_.expect_sequence(node, "'sinks'")) return;
+    std::set<std::string> ids;
+    for (const auto& s : node) {
+      if (!y_.expect_map(s, "a sink")) continue;
+      SinkSpec spec;
+      spec.type = y_.scalar(s, "type", "a sink", true).value_or("");
+      spec.id = y_.scalar(s, "id", "a sink").value_or(spec.type);
+      const std::string what = fmt::format("sink '{}'", spec.id);
+      if (!spec.id.empty() && !ids.insert(spec.id).second) {
+        y_.error(s, "config.duplicate_id", fmt::format("duplicate sink id '{}' (give each sink of one type its own 'id')", spec.id));
+      }
+      const SinkFactory* factory = nullptr;
+      for (const auto& f : sink_factories_) {
+        if (f.type == spec.type) factory = &f;
+      }
+      if (!spec.type.empty() && factory == nullptr) {
+        std::string known;
+        for (const auto& f : sink_factories_) known += fmt::format("{}{}", known.empty() ? "" : ", ", f.type);
+        y_.error(s["type"], "config.unknown_type", fmt::format("{}: unknown sink type '{}' (known types: {})", what, spec.type, known));
+      }
+      if (factory != nullptr) {
+        auto values = typed_settings(s, factory->settings, kSinkCommonKeys, what);
+        if (auto it = values.find("path"); it != values.end()) it->second = resolve_path(it->second);
+        spec.settings = Settings(factory->settings, std::move(values));
+      }
+      config_.sinks.push_back(std::move(spec));
+    }
+  }
+
+  void load_admin(const YAML::Node& node) {
+    if (!node || node.IsNull()) return;
+    if (!y_.expect_map(node, "'admin'")) return;
+    y_.reject_unknown_keys(node, {"listen", "enabled"}, "'admin'");
+    if (auto enabled = y_.boolean(node, "enabled", "'admin'")) config_.admin.enabled = *enabled;
+    if (auto listen = y_.scalar(node, "listen", "'admin'")) {
+      if (!parse_listen(*listen, config_.admin)) {
+        y_.error(node["listen"], "config.listen", fmt::format("'admin.listen' must be host:port such as 127.0.0.1:9464, found '{}'", *listen));
+      }
+    }
+  }
+
+  std::optional<std::size_t> positive(const YAML::Node& map, const std::string& key, const std::string& what) {
+    auto v = y_.scalar(map, key, what);
+    if (!v) return std::nullopt;
+    std::size_t n = 0;
+    auto [ptr, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
+    if (ec != std::errc() || ptr != v->data() + v->size() || n == 0) {
+      y_.error(map[key], "config.type", fmt::format("'{}' in {} must be a positive integer, found '{}'", key, what, *v));
+      return std::nullopt;
+    }
+    return n;
+  }
+
+  void load_bus(const YAML::Node& node) {
+    if (!node || node.IsNull()) return;
+    if (!y_.expect_map(node, "'bus'")) return;
+    y_.reject_unknown_keys(node, {"capacity", "fetch_workers"}, "'bus'");
+    if (auto n = positive(node, "capacity", "'bus'")) config_.bus_capacity = *n;
+    if (auto n = positive(node, "fetch_workers", "'bus'")) config_.fetch_workers = *n;
+  }
+
+  void load_log(const YAML::Node& node) {
+    if (!node || node.IsNull()) return;
+    if (!y_.expect_map(node, "'log'")) return;
+    y_.reject_unknown_keys(node, {"level"}, "'log'");
+    if (auto level = y_.scalar(node, "level", "'log'")) config_.log_level = *level;
+  }
+
+  void env_error(const std::string& var, std::string message) {
+    y_.diagnostics().push_back({Diagnostic::Level::error, {fmt::format("environment {}", var), 0, 0}, "config.env", std::move(message)});
+  }
+
+  // Overrides with SIGFLOW_* variables (documented in docs/configuration.md).
+  std::optional<std::string> env(const std::string& name) const {
+    auto it = env_.find(name);
+    if (it == env_.end()) return std::nullopt;
+    return it->second;
+  }
+
+  void apply_env() {
+    if (auto v = env("SIGFLOW_ADMIN_LISTEN")) {
+      if (!parse_listen(*v, config_.admin)) env_error("SIGFLOW_ADMIN_LISTEN", fmt::format("must be host:port, found '{}'", *v));
+      config_.admin.enabled = true;
+    }
+    if (auto v = env("SIGFLOW_ADMIN_ENABLED")) {
+      if (*v != "true" && *v != "false") env_error("SIGFLOW_ADMIN_ENABLED", "must be true or false");
+      config_.admin.enabled = *v == "true";
+    }
+    if (auto v = env("SIGFLOW_LOG_LEVEL")) config_.log_level = *v;
+    if (auto v = env("SIGFLOW_RULES")) {
+      config_.rule_paths.clear();
+      std::size_t start = 0;
+      while (start <= v->size()) {
+        const std::size_t end = std::min(v->find(',', start), v->size());
+        if (end > start) config_.rule_paths.push_back(resolve_path(v->substr(start, end - start)));
+        start = end + 1;
+      }
+    }
+    for (const auto& [name, unused] : env_) {
+      if (name.rfind("SIGFLOW_SOURCE_", 0) == 0) apply_component_env(name, name.substr(15), true);
+      else if (name.rfind("SIGFLOW_SINK_", 0) == 0) apply_component_env(name, name.substr(13), false);
+    }
+  }
+
+  // SIGFLOW_SOURCE_<ID>_<KEY> / SIGFLOW_SINK_<ID>_<KEY>: the id token is matched against the
+  // configured ids (so ids and keys may both contain underscores).
+  void apply_component_env(const std::string& var, const std::string& rest, bool is_source) {
+    const auto value = env(var);
+    if (!value) return;
+    auto try_apply = [&](const std::string& id, const std::string& type, Settings& settings, const SettingsTable& table,
+                         std::span<const std::string_view> common) -> bool {
+      const std::string token = env_token(id) + "_";
+      if (rest.rfind(token, 0) != 0) return false;
+      const std::string key = lower(rest.substr(token.size()));
+      if (std::find(common.begin(), common.end(), key) != common.end() && key != "id" && key != "type") return false;
+      const SettingSpec* spec = find_spec(table, key);
+      if (spec == nullptr) {
+        env_error(var, fmt::format("'{}' is not a setting of {} '{}' (type {})", key, is_source ? "source" : "sink", id, type));
+        return true;
+      }
+      if (auto ok = check_setting_value(*spec, *value); !ok) {
+        env_error(var, ok.error().message);
+        return true;
+      }
+      std::map<std::string, std::string> merged;
+      for (const auto& s : table) {
+        if (settings.has(s.key)) merged[s.key] = settings.get(s.key);
+      }
+      merged[key] = key == "path" ? resolve_path(*value) : *value;
+      settings = Settings(table, std::move(merged));
+      return true;
+    };
+    if (is_source) {
+      for (auto& src : config_.sources) {
+        const std::string token = env_token(src.id) + "_";
+        if (rest == token + "URL") {
+          src.url = value->find("://") == std::string::npos ? file_url_for_path(*value, base_dir_) : *value;
+          return;
+        }
+        if (rest == token + "INTERVAL") {
+          auto d = parse_duration(*value);
+          if (!d) env_error(var, d.error().message);
+          else src.interval = *d;
+          return;
+        }
+        const SourceFactory* f = registry_.find(src.type);
+        if (f != nullptr && try_apply(src.id, src.type, src.settings, f->settings, kSourceCommonKeys)) return;
+      }
+    } else {
+      for (auto& sink : config_.sinks) {
+        for (const auto& f : sink_factories_) {
+          if (f.type == sink.type && try_apply(sink.id, sink.type, sink.settings, f.settings, kSinkCommonKeys)) return;
+        }
+      }
+    }
+    env_error(var, fmt::format("names no configured {} (ids are upper-cased, other characters become '_')", is_source ? "source" : "sink"));
+  }
+
+  YamlReader y_;
+  const SourceRegistry& registry_;
+  const std::vector<SinkFactory>& sink_factories_;
+  const Environment& env_;
+  std::string base_dir_;
+  AppConfig config_;
+};
+
+}  // namespace
+
+Environment sigflow_environment() {
+  Environment env;
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+    std::string_view entry(*e);
+    const auto eq = entry.find('=');
+    if (entry.rfind("SIGFLOW_", 0) != 0 || eq == std::string_view::npos) continue;
+    env.emplace(std::string(entry.substr(0, eq)), std::string(entry.substr(eq + 1)));
+  }
+  return env;
+}
+
+LoadResult<AppConfig> load_app_config(const std::string& file, const SourceRegistry& sources,
+                                      const std::vector<SinkFactory>& sinks, const Environment& env) {
+  return ConfigLoader(file, sources, sinks, env).run();
+}
+
+}  // namespace sigflow

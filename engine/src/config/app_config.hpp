@@ -1,0 +1,42 @@
+#pragma once
+// The sigflow configuration file (docs/configuration.md): sources, rules, sinks, admin, bus,
+// log. Loaded once at start-up; every problem is a located diagnostic naming the key.
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/diagnostic.hpp"
+#include "sigflow/sink.hpp"
+#include "sigflow/source.hpp"
+
+namespace sigflow {
+
+struct AdminConfig {
+  bool enabled = true;
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 9464;  // 0 picks a free port (logged at start-up)
+};
+
+struct AppConfig {
+  std::string file;
+  std::vector<SourceSpec> sources;
+  std::vector<std::string> rule_paths;  // absolute
+  std::vector<SinkSpec> sinks;
+  AdminConfig admin;
+  std::size_t bus_capacity = 1024;
+  std::size_t fetch_workers = 4;
+  std::string log_level = "info";
+};
+
+// SIGFLOW_* environment variables by name: a snapshot, so tests can pass their own.
+using Environment = std::map<std::string, std::string>;
+Environment sigflow_environment();
+
+// Loads `file`, validates sources and sinks against their factories' settings tables, then
+// applies SIGFLOW_* environment overrides (see docs/configuration.md).
+LoadResult<AppConfig> load_app_config(const std::string& file, const SourceRegistry& sources,
+                                      const std::vector<SinkFactory>& sinks, const Environment& env);
+
+}  // namespace sigflow

@@ -1,0 +1,107 @@
+#include "sigflow/text.hpp"
+
+#include <libxml/HTMLparser.h>
+#include <libxml/tree.h>
+
+#include <cstring>
+#include <memory>
+
+namespace sigflow {
+namespace {
+
+bool is_block(const xmlChar* name) {
+  static constexpr const char* kBlocks[] = {"p",  "br", "div", "li", "ul", "ol", "tr", "table",
+                                            "h1", "h2", "h3",  "h4", "h5", "h6", "blockquote",
+                                            "pre", "section", "article", "header", "footer",
+                                            "hr", "dd", "dt"};
+  for (const char* b : kBlocks) {
+    if (xmlStrcasecmp(name, reinterpret_cast<const xmlChar*>(b)) == 0) return true;
+  }
+  return false;
+}
+
+bool is_skipped(const xmlChar* name) {
+  return xmlStrcasecmp(name, BAD_CAST "script") == 0 || xmlStrcasecmp(name, BAD_CAST "style") == 0 ||
+         xmlStrcasecmp(name, BAD_CAST "noscript") == 0 || xmlStrcasecmp(name, BAD_CAST "template") == 0;
+}
+
+// Iterative walk (no recursion): hostile input nesting depth cannot exhaust the stack.
+void collect_text(xmlNode* root, std::string& out) {
+  xmlNode* node = root;
+  while (node != nullptr) {
+    bool descend = false;
+    if (node->type == XML_TEXT_NODE || node->type == XML_CDATA_SECTION_NODE) {
+      if (node->content != nullptr) out.append(reinterpret_cast<const char*>(node->content));
+    } else if (node->type == XML_ELEMENT_NODE) {
+      if (is_block(node->name)) out.push_back('\n');
+      descend = !is_skipped(node->name) && node->children != nullptr;
+    }
+    if (descend) {
+      node = node->children;
+      continue;
+    }
+    while (node != nullptr && node != root && node->next == nullptr) {
+      node = node->parent;
+      if (node != nullptr && node->type == XML_ELEMENT_NODE && is_block(node->name)) out.push_back('\n');
+    }
+    if (node == nullptr || node == root) break;
+    node = node->next;
+  }
+}
+
+}  // namespace
+
+std::string collapse_whitespace(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  bool pending_space = false;
+  bool pending_newline = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    // U+3000 IDEOGRAPHIC SPACE (E3 80 80) and U+00A0 NO-BREAK SPACE (C2 A0) count as spaces.
+    if (c == 0xE3 && i + 2 < text.size() && static_cast<unsigned char>(text[i + 1]) == 0x80 &&
+        static_cast<unsigned char>(text[i + 2]) == 0x80) {
+      pending_space = true;
+      i += 2;
+      continue;
+    }
+    if (c == 0xC2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) == 0xA0) {
+      pending_space = true;
+      i += 1;
+      continue;
+    }
+    if (c == '\n') {
+      pending_newline = true;
+      continue;
+    }
+    if (c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v') {
+      pending_space = true;
+      continue;
+    }
+    if (!out.empty()) {
+      if (pending_newline) {
+        out.push_back('\n');
+      } else if (pending_space) {
+        out.push_back(' ');
+      }
+    }
+    pending_space = pending_newline = false;
+    out.push_back(static_cast<char>(c));
+  }
+  return out;
+}
+
+std::string html_to_text(std::string_view html) {
+  if (html.find_first_of("<&") == std::string_view::npos) return collapse_whitespace(html);
+  const int options = HTML_PARSE_RECOVER | HTML_PARSE_NONET | HTML_PARSE_NOERROR |
+                      HTML_PARSE_NOWARNING | HTML_PARSE_NOBLANKS;
+  std::unique_ptr<xmlDoc, decltype(&xmlFreeDoc)> doc(
+      htmlReadMemory(html.data(), static_cast<int>(html.size()), nullptr, "UTF-8", options),
+      &xmlFreeDoc);
+  if (!doc) return collapse_whitespace(html);
+  std::string raw;
+  collect_text(xmlDocGetRootElement(doc.get()), raw);
+  return collapse_whitespace(raw);
+}
+
+}  // namespace sigflow

@@ -1,0 +1,63 @@
+#include "metrics/metrics.hpp"
+
+#include <prometheus/text_serializer.h>
+
+#include <algorithm>
+
+#include "sigflow/version.hpp"
+
+namespace sigflow {
+namespace {
+
+using prometheus::BuildCounter;
+using prometheus::BuildGauge;
+using prometheus::BuildHistogram;
+
+prometheus::Histogram::BucketBoundaries fetch_buckets() { return {0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30}; }
+prometheus::Histogram::BucketBoundaries evaluation_buckets() {
+  return {0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.01, 0.1};
+}
+
+}  // namespace
+
+Metrics::Metrics()
+    : registry_(std::make_shared<prometheus::Registry>()),
+      fetches_(BuildCounter().Name("sigflow_source_fetches_total").Help("Source polls by result (ok or the error kind).").Register(*registry_)),
+      events_in_(BuildCounter().Name("sigflow_events_in_total").Help("Events a source handed to the bus.").Register(*registry_)),
+      parse_errors_(BuildCounter().Name("sigflow_parse_errors_total").Help("Source responses that could not be parsed.").Register(*registry_)),
+      fetch_duration_(BuildHistogram().Name("sigflow_source_fetch_duration_seconds").Help("Time to fetch and parse a source.").Register(*registry_)),
+      last_success_(BuildGauge().Name("sigflow_source_last_success_timestamp_seconds").Help("Unix time of the last successful poll.").Register(*registry_)),
+      events_processed_(BuildCounter().Name("sigflow_events_processed_total").Help("Events evaluated against the rules.").Register(*registry_).Add({})),
+      evaluation_seconds_(BuildHistogram().Name("sigflow_rule_evaluation_seconds").Help("Time to match one event against all rules.").Register(*registry_).Add({}, evaluation_buckets())),
+      alerts_(BuildCounter().Name("sigflow_alerts_total").Help("Alerts fired, by rule and signal.").Register(*registry_)),
+      sink_writes_(BuildCounter().Name("sigflow_sink_writes_total").Help("Alert writes per sink, by result.").Register(*registry_)),
+      bus_depth_(BuildGauge().Name("sigflow_bus_depth").Help("Events waiting on the in-process bus.").Register(*registry_).Add({})),
+      rules_loaded_(BuildGauge().Name("sigflow_rules_loaded").Help("Rules in the active rule set.").Register(*registry_).Add({})),
+      ready_(BuildGauge().Name("sigflow_ready").Help("1 while the pipeline accepts work.").Register(*registry_).Add({})) {
+  BuildGauge().Name("sigflow_build_info").Help("Build information.").Register(*registry_).Add({{"version", std::string(kVersion)}}).Set(1);
+}
+
+void Metrics::fetch_result(const std::string& source, const std::string& result) {
+  std::string r = result;
+  std::replace(r.begin(), r.end(), '.', '_');
+  fetches_.Add({{"source", source}, {"result", r}}).Increment();
+}
+void Metrics::events_in(const std::string& source, double n) { events_in_.Add({{"source", source}}).Increment(n); }
+void Metrics::parse_error(const std::string& source) { parse_errors_.Add({{"source", source}}).Increment(); }
+void Metrics::fetch_duration(const std::string& source, double seconds) {
+  fetch_duration_.Add({{"source", source}}, fetch_buckets()).Observe(seconds);
+}
+void Metrics::last_success(const std::string& source, double unix_seconds) { last_success_.Add({{"source", source}}).Set(unix_seconds); }
+void Metrics::event_processed(double evaluation_seconds) {
+  events_processed_.Increment();
+  evaluation_seconds_.Observe(evaluation_seconds);
+}
+void Metrics::alert(const std::string& rule, const std::string& signal) { alerts_.Add({{"rule", rule}, {"signal", signal}}).Increment(); }
+void Metrics::sink_write(const std::string& sink, bool ok) { sink_writes_.Add({{"sink", sink}, {"result", ok ? "ok" : "error"}}).Increment(); }
+void Metrics::bus_depth(double depth) { bus_depth_.Set(depth); }
+void Metrics::rules_loaded(double count) { rules_loaded_.Set(count); }
+void Metrics::set_ready(bool ready) { ready_.Set(ready ? 1 : 0); }
+
+std::string Metrics::serialize() const { return prometheus::TextSerializer().Serialize(registry_->Collect()); }
+
+}  // namespace sigflow

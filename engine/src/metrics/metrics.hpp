@@ -1,0 +1,53 @@
+#pragma once
+// Metrics: the Prometheus registry of one sigflow process and typed accessors for the series
+// the runtime updates. Names follow Prometheus conventions (docs/operations.md lists them).
+// Thread-safe: prometheus-cpp counters, gauges and histograms are atomic; family lookups lock.
+#include <memory>
+#include <string>
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+namespace sigflow {
+
+class Metrics {
+ public:
+  Metrics();
+
+  // Per source: fetch results by outcome ("ok" or an error code with '.' -> '_'), events
+  // handed to the bus, parse errors, fetch latency, last success time.
+  void fetch_result(const std::string& source, const std::string& result);
+  void events_in(const std::string& source, double n);
+  void parse_error(const std::string& source);
+  void fetch_duration(const std::string& source, double seconds);
+  void last_success(const std::string& source, double unix_seconds);
+
+  void event_processed(double evaluation_seconds);
+  void alert(const std::string& rule, const std::string& signal);
+  void sink_write(const std::string& sink, bool ok);
+  void bus_depth(double depth);
+  void rules_loaded(double count);
+  void set_ready(bool ready);
+
+  std::string serialize() const;  // Prometheus text exposition format 0.0.4
+
+ private:
+  std::shared_ptr<prometheus::Registry> registry_;
+  prometheus::Family<prometheus::Counter>& fetches_;
+  prometheus::Family<prometheus::Counter>& events_in_;
+  prometheus::Family<prometheus::Counter>& parse_errors_;
+  prometheus::Family<prometheus::Histogram>& fetch_duration_;
+  prometheus::Family<prometheus::Gauge>& last_success_;
+  prometheus::Counter& events_processed_;
+  prometheus::Histogram& evaluation_seconds_;
+  prometheus::Family<prometheus::Counter>& alerts_;
+  prometheus::Family<prometheus::Counter>& sink_writes_;
+  prometheus::Gauge& bus_depth_;
+  prometheus::Gauge& rules_loaded_;
+  prometheus::Gauge& ready_;
+};
+
+}  // namespace sigflow

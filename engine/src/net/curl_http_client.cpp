@@ -1,0 +1,113 @@
+// libcurl-backed HttpClient. One easy handle per request, so any thread may call get().
+#include <curl/curl.h>
+
+#include <memory>
+#include <mutex>
+
+#include <fmt/format.h>
+
+#include "sigflow/http_client.hpp"
+#include "sigflow/version.hpp"
+
+namespace sigflow {
+namespace {
+
+struct Transfer {
+  std::string body;
+  std::uint64_t max_bytes = 0;
+  bool too_large = false;
+};
+
+std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  const std::size_t n = size * count;
+  if (t->body.size() + n > t->max_bytes) {
+    t->too_large = true;
+    return 0;  // aborts the transfer with CURLE_WRITE_ERROR
+  }
+  t->body.append(data, n);
+  return n;
+}
+
+std::string error_code_for(CURLcode rc) {
+  switch (rc) {
+    case CURLE_OPERATION_TIMEDOUT: return "fetch.timeout";
+    case CURLE_FILESIZE_EXCEEDED: return "fetch.too_large";
+    case CURLE_TOO_MANY_REDIRECTS: return "fetch.redirects";
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY:
+    case CURLE_COULDNT_CONNECT: return "fetch.connect";
+    case CURLE_FILE_COULDNT_READ_FILE:
+    case CURLE_READ_ERROR: return "fetch.io";
+    case CURLE_UNSUPPORTED_PROTOCOL:
+    case CURLE_URL_MALFORMAT: return "fetch.url";
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CONNECT_ERROR: return "fetch.tls";
+    default: return "fetch.transfer";
+  }
+}
+
+class CurlHttpClient final : public HttpClient {
+ public:
+  CurlHttpClient() {
+    static std::once_flag once;
+    std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+  }
+
+  Result<HttpResponse> get(const HttpRequest& req) override {
+    std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> h(curl_easy_init(), &curl_easy_cleanup);
+    if (!h) return make_error("fetch.transfer", "could not create a libcurl handle");
+    CURL* c = h.get();
+    Transfer t;
+    t.max_bytes = req.max_bytes;
+    char errbuf[CURL_ERROR_SIZE] = {0};
+    const std::string user_agent = fmt::format("sigflow/{} (market-signal engine)", kVersion);
+
+    curl_slist* headers = nullptr;
+    for (const auto& [k, v] : req.headers) headers = curl_slist_append(headers, fmt::format("{}: {}", k, v).c_str());
+    std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> header_guard(headers, &curl_slist_free_all);
+
+    curl_easy_setopt(c, CURLOPT_URL, req.url.c_str());
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https,file");
+    curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+    curl_easy_setopt(c, CURLOPT_MAXREDIRS, static_cast<long>(req.max_redirects));
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(req.connect_timeout.count()));
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(req.timeout.count()));
+    curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(req.max_bytes));
+    curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");  // every encoding libcurl decodes
+    curl_easy_setopt(c, CURLOPT_USERAGENT, user_agent.c_str());
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &t);
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+
+    const CURLcode rc = curl_easy_perform(c);
+    if (t.too_large || rc == CURLE_FILESIZE_EXCEEDED) {
+      return make_error("fetch.too_large",
+                        fmt::format("{}: body larger than the limit of {} bytes", req.url, req.max_bytes));
+    }
+    if (rc != CURLE_OK) {
+      return make_error(error_code_for(rc),
+                        fmt::format("{}: {}", req.url, errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc)));
+    }
+    HttpResponse resp;
+    resp.body = std::move(t.body);
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp.status);
+    char* effective = nullptr;
+    if (curl_easy_getinfo(c, CURLINFO_EFFECTIVE_URL, &effective) == CURLE_OK && effective) resp.effective_url = effective;
+    char* ctype = nullptr;
+    if (curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &ctype) == CURLE_OK && ctype) resp.content_type = ctype;
+    if (resp.status >= 400) {
+      return make_error("fetch.http_status", fmt::format("{}: HTTP {}", req.url, resp.status));
+    }
+    return resp;
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<HttpClient> make_curl_http_client() { return std::make_unique<CurlHttpClient>(); }
+
+}  // namespace sigflow

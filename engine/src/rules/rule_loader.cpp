@@ -1,0 +1,158 @@
+#include <algorithm>
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "core/yaml_reader.hpp"
+#include "rules/rule_sources.hpp"
+
+namespace sigflow::rules {
+namespace {
+
+constexpr int kSchemaVersion = 1;
+
+void load_lists(YamlReader& y, const YAML::Node& node, RuleSources& out) {
+  if (!y.expect_map(node, "'lists'")) return;
+  for (const auto& kv : node) {
+    ListDef list;
+    list.name = kv.first.Scalar();
+    list.mark = y.mark(kv.first);
+    const std::string what = fmt::format("list '{}'", list.name);
+    if (!y.expect_sequence(kv.second, what)) continue;
+    for (const auto& item : kv.second) {
+      ListEntryDef entry;
+      entry.mark = y.mark(item);
+      if (item.IsScalar()) {
+        entry.name = item.Scalar();
+        entry.terms.push_back(item.Scalar());
+      } else if (item.IsMap()) {
+        const std::string entry_what = fmt::format("an entry of {}", what);
+        y.reject_unknown_keys(item, {"name", "terms"}, entry_what);
+        entry.name = y.scalar(item, "name", entry_what, true).value_or("");
+        if (item["terms"]) entry.terms = y.string_list(item["terms"], fmt::format("'terms' of {}", entry_what));
+        if (entry.terms.empty() && !entry.name.empty()) entry.terms.push_back(entry.name);
+      } else {
+        y.error(item, "rules.list_entry",
+                fmt::format("entries of {} must be a term or {{name: ..., terms: [...]}}, found {}", what,
+                            yaml_type_name(item)));
+        continue;
+      }
+      for (const auto& t : entry.terms) {
+        if (t.find_first_not_of(" \t") == std::string::npos) {
+          y.error(item, "rules.empty_term", fmt::format("{} has an empty term", what));
+        }
+      }
+      list.entries.push_back(std::move(entry));
+    }
+    if (list.entries.empty()) y.error(kv.first, "rules.empty_list", fmt::format("{} has no terms", what));
+    out.lists.push_back(std::move(list));
+  }
+}
+
+void load_macros(YamlReader& y, const YAML::Node& node, RuleSources& out) {
+  if (!y.expect_map(node, "'macros'")) return;
+  for (const auto& kv : node) {
+    if (!kv.second.IsScalar()) {
+      y.error(kv.second, "yaml.type", fmt::format("macro '{}' must be a condition string", kv.first.Scalar()));
+      continue;
+    }
+    out.macros.push_back({kv.first.Scalar(), kv.second.Scalar(), y.mark(kv.first), y.mark(kv.second)});
+  }
+}
+
+void load_rule(YamlReader& y, const YAML::Node& node, RuleSources& out) {
+  if (!y.expect_map(node, "a rule")) return;
+  RuleDef r;
+  r.mark = y.mark(node);
+  r.id = y.scalar(node, "id", "a rule", true).value_or("");
+  const std::string what = r.id.empty() ? "a rule" : fmt::format("rule '{}'", r.id);
+  y.reject_unknown_keys(node, {"id", "description", "signal", "severity", "labels", "condition", "extract", "summary", "enabled"},
+                        what);
+  r.description = y.scalar(node, "description", what).value_or("");
+  r.signal = y.scalar(node, "signal", what, true).value_or("");
+  if (auto sev = y.scalar(node, "severity", what)) {
+    auto parsed = parse_severity(*sev);
+    if (parsed) r.severity = *parsed;
+    else y.error(node["severity"], "rules.severity", fmt::format("{}: {}", what, parsed.error().message));
+  }
+  r.labels = y.string_map(node, "labels", what);
+  if (auto cond = y.scalar(node, "condition", what, true)) {
+    r.condition = *cond;
+    r.condition_mark = y.mark(node["condition"]);
+  }
+  if (const YAML::Node ex = node["extract"]; ex && !ex.IsNull()) {
+    if (y.expect_map(ex, fmt::format("'extract' of {}", what))) {
+      for (const auto& kv : ex) {
+        if (!kv.second.IsScalar()) {
+          y.error(kv.second, "yaml.type", fmt::format("'extract.{}' of {} must name a list", kv.first.Scalar(), what));
+          continue;
+        }
+        r.extract.push_back({kv.first.Scalar(), kv.second.Scalar(), y.mark(kv.second)});
+      }
+    }
+  }
+  if (auto summary = y.scalar(node, "summary", what)) {
+    r.summary = *summary;
+    r.summary_mark = y.mark(node["summary"]);
+  }
+  r.enabled = y.boolean(node, "enabled", what).value_or(true);
+  out.rules.push_back(std::move(r));
+}
+
+void load_file(const std::string& file, RuleSources& out, std::vector<Diagnostic>& diagnostics) {
+  YamlReader y(file);
+  if (auto root = y.load_file()) {
+    if (root->IsNull()) {
+      y.warning(*root, "rules.empty_file", "rule file is empty");
+    } else if (y.expect_map(*root, "a rule file")) {
+      y.reject_unknown_keys(*root, {"schema_version", "lists", "macros", "rules"}, "a rule file");
+      const auto version = y.scalar(*root, "schema_version", "a rule file", true);
+      if (version && *version != std::to_string(kSchemaVersion)) {
+        y.error((*root)["schema_version"], "rules.schema_version",
+                fmt::format("unsupported schema_version '{}' (this sigflow reads version {})", *version, kSchemaVersion));
+      }
+      if (const YAML::Node n = (*root)["lists"]; n && !n.IsNull()) load_lists(y, n, out);
+      if (const YAML::Node n = (*root)["macros"]; n && !n.IsNull()) load_macros(y, n, out);
+      if (const YAML::Node n = (*root)["rules"]; n && !n.IsNull()) {
+        if (y.expect_sequence(n, "'rules'")) {
+          for (const auto& rule : n) load_rule(y, rule, out);
+        }
+      }
+    }
+  }
+  out.files.push_back(file);
+  auto& found = y.diagnostics();
+  diagnostics.insert(diagnostics.end(), found.begin(), found.end());
+}
+
+}  // namespace
+
+LoadResult<RuleSources> load_rule_files(const std::vector<std::string>& paths) {
+  LoadResult<RuleSources> result;
+  RuleSources sources;
+  for (const auto& path : paths) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec)) {
+      std::vector<std::string> files;
+      for (const auto& entry : std::filesystem::directory_iterator(path, ec)) {
+        const auto ext = entry.path().extension();
+        if (entry.is_regular_file() && (ext == ".yaml" || ext == ".yml")) files.push_back(entry.path().string());
+      }
+      std::sort(files.begin(), files.end());
+      if (files.empty()) {
+        result.diagnostics.push_back({Diagnostic::Level::error, {path, 0, 0}, "rules.no_files",
+                                      "directory contains no .yaml or .yml rule files"});
+      }
+      for (const auto& f : files) load_file(f, sources, result.diagnostics);
+    } else if (std::filesystem::exists(path, ec)) {
+      load_file(path, sources, result.diagnostics);
+    } else {
+      result.diagnostics.push_back({Diagnostic::Level::error, {path, 0, 0}, "rules.not_found",
+                                    "no such rule file or directory"});
+    }
+  }
+  if (!has_errors(result.diagnostics)) result.value = std::move(sources);
+  return result;
+}
+
+}  // namespace sigflow::rules

@@ -1,0 +1,267 @@
+#include "runtime/standalone_runtime.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+#include <chrono>
+#include <condition_variable>
+#include <csignal>
+#include <cstdlib>
+#include <mutex>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "admin/admin_server.hpp"
+#include "bus/in_process_bus.hpp"
+#include "sigflow/log.hpp"
+#include "sigflow/time.hpp"
+
+namespace sigflow {
+
+namespace asio = boost::asio;
+using Clock = std::chrono::steady_clock;
+
+struct StandaloneRuntime::Impl {
+  Impl(const AppConfig& config, std::shared_ptr<const rules::CompiledRuleSet> rules,
+       std::vector<std::unique_ptr<Source>> sources, std::vector<std::unique_ptr<Sink>> sinks, Metrics& metrics)
+      : config(config),
+        rules(std::move(rules)),
+        sources(std::move(sources)),
+        sinks(std::move(sinks)),
+        metrics(metrics),
+        bus(config.bus_capacity),
+        pool(config.fetch_workers),
+        log(logger("runtime")) {
+    this->metrics.rules_loaded(static_cast<double>(this->rules->rules().size()));
+  }
+
+  const AppConfig& config;
+  std::shared_ptr<const rules::CompiledRuleSet> rules;
+  std::vector<std::unique_ptr<Source>> sources;
+  std::vector<std::unique_ptr<Sink>> sinks;
+  Metrics& metrics;
+  InProcessBus bus;
+  asio::thread_pool pool;
+  std::shared_ptr<spdlog::logger> log;
+
+  std::mutex stats_mutex;  // polls update stats from pool threads
+  RunStats stats;
+  std::thread engine;
+  std::atomic<bool> stopping{false};
+  std::mutex stop_mutex;
+  std::condition_variable stop_cv;
+  bool stop_requested = false;
+
+  // Runs on a pool thread. Publishes the poll's events, then lets the source commit them.
+  void poll(Source& source) {
+    if (stopping.load()) return;
+    const auto& id = source.spec().id;
+    const auto t0 = Clock::now();
+    auto result = source.poll();
+    metrics.fetch_duration(id, std::chrono::duration<double>(Clock::now() - t0).count());
+    if (!result) {
+      const Error& e = result.error();
+      metrics.fetch_result(id, e.code);
+      if (e.code.rfind("feed.", 0) == 0) metrics.parse_error(id);
+      log->warn("source '{}' failed ({}): {}", id, e.code, e.message);
+      std::lock_guard lock(stats_mutex);
+      ++stats.polls;
+      ++stats.failed_polls;
+      stats.failed_sources.push_back(id);
+      return;
+    }
+    std::vector<Event>& events = *result;
+    std::size_t published = 0;
+    for (Event& e : events) {
+      Event copy = e;  // the source commits the originals once the bus has them
+      if (!bus.publish(std::move(copy))) break;
+      ++published;
+    }
+    const bool all_published = published == events.size() && bus.flush().ok();
+    if (all_published) source.commit(events);
+    metrics.fetch_result(id, "ok");
+    metrics.events_in(id, static_cast<double>(published));
+    metrics.last_success(id, std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count());
+    log->debug("source '{}': {} new events", id, published);
+    std::lock_guard lock(stats_mutex);
+    ++stats.polls;
+    stats.events += published;
+  }
+
+  // The engine thread: bus -> rules -> sinks until the bus is closed and drained.
+  void engine_loop() {
+    rules::RuleEvaluator evaluator;
+    while (auto message = bus.next()) {
+      metrics.bus_depth(static_cast<double>(bus.depth()));
+      const auto t0 = Clock::now();
+      auto alerts = evaluator.evaluate(*rules, message->event, now_rfc3339());
+      metrics.event_processed(std::chrono::duration<double>(Clock::now() - t0).count());
+      if (!alerts) {
+        log->error("event {} from '{}' could not be evaluated: {}", message->event.id, message->event.source, alerts.error().message);
+        std::lock_guard lock(stats_mutex);
+        ++stats.evaluation_errors;
+        bus.done(*message);
+        continue;
+      }
+      for (const Alert& alert : *alerts) {
+        metrics.alert(alert.rule, alert.signal);
+        std::size_t failures = 0;
+        for (auto& sink : sinks) {
+          auto written = sink->write(alert);
+          metrics.sink_write(sink->spec().id, written.ok());
+          if (!written) {
+            ++failures;
+            log->error("sink '{}' lost alert {}: {}", sink->spec().id, alert.id, written.error().message);
+          }
+        }
+        std::lock_guard lock(stats_mutex);
+        ++stats.alerts;
+        ++stats.alerts_by_signal[alert.signal];
+        stats.sink_errors += failures;
+      }
+      bus.done(*message);
+    }
+    metrics.bus_depth(0);
+  }
+
+  void flush_sinks() {
+    for (auto& sink : sinks) {
+      if (auto flushed = sink->flush(); !flushed) {
+        log->error("sink '{}' flush failed: {}", sink->spec().id, flushed.error().message);
+        std::lock_guard lock(stats_mutex);
+        ++stats.sink_errors;
+      }
+    }
+  }
+
+  RunStats finish(Clock::time_point started) {
+    pool.join();
+    bus.close();
+    if (engine.joinable()) engine.join();
+    flush_sinks();
+    metrics.set_ready(false);
+    std::lock_guard lock(stats_mutex);
+    stats.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+    return stats;
+  }
+
+  void signal_stop() {
+    std::lock_guard lock(stop_mutex);
+    stop_requested = true;
+    stop_cv.notify_all();
+  }
+};
+
+StandaloneRuntime::StandaloneRuntime(const AppConfig& config, std::shared_ptr<const rules::CompiledRuleSet> rules,
+                                     std::vector<std::unique_ptr<Source>> sources,
+                                     std::vector<std::unique_ptr<Sink>> sinks, Metrics& metrics)
+    : impl_(std::make_unique<Impl>(config, std::move(rules), std::move(sources), std::move(sinks), metrics)) {}
+
+StandaloneRuntime::~StandaloneRuntime() {
+  impl_->bus.close();
+  impl_->pool.join();
+  if (impl_->engine.joinable()) impl_->engine.join();
+}
+
+RunStats StandaloneRuntime::run_once() {
+  Impl& m = *impl_;
+  const auto started = Clock::now();
+  m.metrics.set_ready(true);
+  m.engine = std::thread([&m] { m.engine_loop(); });
+  for (auto& source : m.sources) {
+    asio::post(m.pool, [&m, s = source.get()] { m.poll(*s); });
+  }
+  return m.finish(started);
+}
+
+Result<RunStats> StandaloneRuntime::run_until_stopped() {
+  Impl& m = *impl_;
+  const auto started = Clock::now();
+  asio::io_context io;
+  auto guard = asio::make_work_guard(io);
+
+  std::unique_ptr<AdminServer> admin;
+  if (m.config.admin.enabled) {
+    admin = std::make_unique<AdminServer>(io, [&m](std::string_view method, std::string_view target) -> AdminReply {
+      if (method != "GET") return {405, "text/plain; charset=utf-8", "only GET is supported\n"};
+      if (target == "/metrics") return {200, "text/plain; version=0.0.4; charset=utf-8", m.metrics.serialize()};
+      if (target == "/healthz") return {200, "text/plain; charset=utf-8", "ok\n"};
+      if (target == "/readyz") {
+        if (m.stopping.load()) return {503, "text/plain; charset=utf-8", "shutting down\n"};
+        return {200, "text/plain; charset=utf-8", "ready\n"};
+      }
+      return {404, "text/plain; charset=utf-8", "not found: try /metrics, /healthz or /readyz\n"};
+    });
+    auto port = admin->listen(m.config.admin.host, m.config.admin.port);
+    if (!port) return port.error();
+    m.log->info("admin endpoint listening on http://{}:{} (/metrics, /healthz, /readyz)", m.config.admin.host, *port);
+  }
+
+  // A second SIGINT/SIGTERM while draining exits at once.
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  std::function<void(const boost::system::error_code&, int)> on_signal = [&](const boost::system::error_code& ec, int sig) {
+    if (ec) return;
+    if (m.stopping.load()) {
+      m.log->warn("second signal {}: exiting without draining", sig);
+      std::_Exit(1);
+    }
+    m.log->info("signal {}: draining and shutting down", sig);
+    m.signal_stop();
+    signals.async_wait(on_signal);
+  };
+  signals.async_wait(on_signal);
+
+  std::vector<std::unique_ptr<asio::steady_timer>> timers;
+  std::function<void(std::size_t)> schedule = [&](std::size_t i) {
+    auto& timer = *timers[i];
+    timer.expires_after(m.sources[i]->spec().interval);
+    timer.async_wait([&, i](const boost::system::error_code& ec) {
+      if (ec || m.stopping.load()) return;
+      asio::post(m.pool, [&, i] {
+        m.poll(*m.sources[i]);
+        asio::post(io, [&, i] {
+          if (!m.stopping.load()) schedule(i);
+        });
+      });
+    });
+  };
+  m.engine = std::thread([&m] { m.engine_loop(); });
+  for (std::size_t i = 0; i < m.sources.size(); ++i) {
+    timers.push_back(std::make_unique<asio::steady_timer>(io));
+    asio::post(m.pool, [&, i] {  // first poll right away
+      m.poll(*m.sources[i]);
+      asio::post(io, [&, i] {
+        if (!m.stopping.load()) schedule(i);
+      });
+    });
+  }
+  m.metrics.set_ready(true);
+  std::thread control([&io] { io.run(); });
+
+  {
+    std::unique_lock lock(m.stop_mutex);
+    m.stop_cv.wait(lock, [&] { return m.stop_requested; });
+  }
+  m.stopping.store(true);
+  asio::post(io, [&] {
+    for (auto& t : timers) t->cancel();
+  });
+  RunStats stats = m.finish(started);
+  asio::post(io, [&] {
+    if (admin) admin->stop();
+    signals.cancel();
+  });
+  guard.reset();
+  io.stop();
+  control.join();
+  return stats;
+}
+
+void StandaloneRuntime::request_stop() { impl_->signal_stop(); }
+
+}  // namespace sigflow

@@ -1,0 +1,204 @@
+// End to end: `sigflow run` over feeds (bundled files and real HTTP on 127.0.0.1), alerts on
+// stdout and in a file sink, /metrics, /healthz and /readyz, SIGTERM drain.
+#include <gtest/gtest.h>
+#include <simdjson.h>
+
+#include <csignal>
+#include <map>
+#include <set>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "sigflow/alert.hpp"
+#include "sigflow/event.hpp"
+#include "support/http_server.hpp"
+#include "support/process.hpp"
+#include "support/test_paths.hpp"
+
+namespace sigflow {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::vector<Alert> parse_alert_lines(const std::string& text) {
+  std::vector<Alert> alerts;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    const auto end = text.find('\n', start);
+    const std::string line = text.substr(start, end - start);
+    start = end == std::string::npos ? text.size() : end + 1;
+    if (line.empty()) continue;
+    auto a = Alert::from_json(line);
+    EXPECT_TRUE(a.ok()) << line;
+    if (a.ok()) alerts.push_back(*a);
+  }
+  return alerts;
+}
+
+// tests/fixtures/demo_expected.json: item id -> expected signals (empty set = must stay silent).
+std::map<std::string, std::set<std::string>> demo_expectations() {
+  const std::string text = test::read_file(test::fixture("demo_expected.json"));
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc = parser.parse(text);
+  std::map<std::string, std::set<std::string>> out;
+  for (auto [guid, value] : doc["alerting"].get_object()) {
+    std::set<std::string> signals;
+    if (value.is_string()) signals.insert(std::string(value.get_string().value()));
+    else
+      for (auto s : value.get_array()) signals.insert(std::string(s.get_string().value()));
+    out[std::string(guid)] = signals;
+  }
+  for (auto guid : doc["silent"].get_array()) out[std::string(guid.get_string().value())] = {};
+  return out;
+}
+
+const char* kSourceIds[] = {"cloud-news", "intl-ai", "hk-finance"};
+
+// Checks that every demo item alerted with exactly its expected signals.
+void expect_demo_alerts(const std::vector<Alert>& alerts) {
+  std::map<std::string, std::set<std::string>> fired;  // event id -> signals
+  for (const Alert& a : alerts) fired[a.event.id].insert(a.signal);
+  std::size_t items = 0;
+  for (const auto& [guid, want] : demo_expectations()) {
+    std::set<std::string> got;
+    for (const char* source : kSourceIds) {
+      if (auto it = fired.find(make_event_id(source, guid)); it != fired.end()) got = it->second;
+    }
+    EXPECT_EQ(got, want) << "item " << guid;
+    ++items;
+  }
+  EXPECT_EQ(items, 30u);
+  for (const Alert& a : alerts) {
+    EXPECT_FALSE(a.id.empty());
+    EXPECT_FALSE(a.summary.empty());
+    EXPECT_FALSE(a.event.url.empty());
+    EXPECT_FALSE(a.event.title.empty());
+    EXPECT_FALSE(a.event.time.empty());
+    EXPECT_FALSE(a.fired_at.empty());
+    EXPECT_FALSE(a.matched.empty()) << a.rule;
+  }
+}
+
+std::string sample_feed(const std::string& name) { return test::read_file(test::source_dir() / "config" / "samples" / name); }
+
+TEST(Run, ShippedDemoConfigAlertsOnExactlyTheExpectedItems) {
+  auto r = test::run_sigflow({"run", "--config", (test::source_dir() / "config" / "sigflow.yaml").string(), "--once"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  expect_demo_alerts(parse_alert_lines(r.out));
+  EXPECT_NE(r.err.find("sigflow: 3 sources polled (0 failed), 30 events"), std::string::npos) << r.err;
+}
+
+class RunOverHttp : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    server_.route("/cloud-news.xml", {200, "application/rss+xml; charset=utf-8", sample_feed("cloud-news.rss.xml")});
+    server_.route("/intl-ai.xml", {200, "application/atom+xml", sample_feed("intl-ai.atom.xml")});
+    server_.route("/hk-finance.xml", {200, "application/rdf+xml", sample_feed("hk-finance.rdf.xml")});
+    server_.route("/broken.xml", {500, "text/plain", "upstream exploded"});
+  }
+
+  std::string write_config(const std::string& extra_source, const std::string& interval, const std::string& admin) {
+    std::string yaml = "sources:\n";
+    for (const char* id : kSourceIds) {
+      yaml += fmt::format("  - {{id: {}, type: feed, url: '{}', interval: {}}}\n", id, server_.url(std::string("/") + id + ".xml"), interval);
+    }
+    yaml += extra_source;
+    yaml += fmt::format("rules: ['{}']\n", (test::source_dir() / "rules").string());
+    yaml += "sinks:\n  - type: stdout\n  - type: file\n    path: alerts.jsonl\n";
+    yaml += admin;
+    test::write_file(dir_ / "sigflow.yaml", yaml);
+    return (dir_ / "sigflow.yaml").string();
+  }
+
+  test::TempDir dir_;
+  test::TestHttpServer server_;
+};
+
+TEST_F(RunOverHttp, OnceRunWritesTheSameAlertsToStdoutAndTheFileSink) {
+  const std::string config = write_config("", "5m", "");
+  auto r = test::run_sigflow({"run", "--config", config, "--once"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto stdout_alerts = parse_alert_lines(r.out);
+  expect_demo_alerts(stdout_alerts);
+  EXPECT_EQ(test::read_file(dir_ / "alerts.jsonl"), r.out);
+  for (const char* id : kSourceIds) EXPECT_EQ(server_.request_count(std::string("/") + id + ".xml"), 1u) << id;
+}
+
+TEST_F(RunOverHttp, OnceRunWithAFailingSourceStillDeliversTheRestAndExitsOne) {
+  const std::string config = write_config(fmt::format("  - {{id: broken, type: feed, url: '{}'}}\n", server_.url("/broken.xml")), "5m", "");
+  auto r = test::run_sigflow({"run", "--config", config, "--once"});
+  EXPECT_EQ(r.code, 1);
+  expect_demo_alerts(parse_alert_lines(r.out));
+  EXPECT_NE(r.err.find("source 'broken' failed (fetch.http_status)"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("4 sources polled (1 failed)"), std::string::npos) << r.err;
+}
+
+std::uint16_t wait_for_admin_port(test::Process& p) {
+  const std::string marker = "admin endpoint listening on http://127.0.0.1:";
+  for (int i = 0; i < 500 && p.running(); ++i) {  // up to ~10 s
+    const std::string err = p.err();
+    if (const auto at = err.find(marker); at != std::string::npos) {
+      return static_cast<std::uint16_t>(std::stoi(err.substr(at + marker.size())));
+    }
+    std::this_thread::sleep_for(20ms);
+  }
+  return 0;
+}
+
+TEST_F(RunOverHttp, ContinuousRunServesMetricsAndDrainsOnSigterm) {
+  const std::string config = write_config(fmt::format("  - {{id: broken, type: feed, url: '{}', interval: 1s}}\n", server_.url("/broken.xml")),
+                                          "1s", "admin:\n  listen: 127.0.0.1:0\n");
+  test::Process p(SIGFLOW_BINARY, {"run", "--config", config});
+  const std::uint16_t port = wait_for_admin_port(p);
+  ASSERT_NE(port, 0) << p.err();
+
+  // Wait (bounded) until every feed was polled at least twice: repeats must not re-alert.
+  for (int i = 0; i < 500; ++i) {
+    bool all = true;
+    for (const char* id : kSourceIds) all = all && server_.request_count(std::string("/") + id + ".xml") >= 2;
+    if (all && server_.request_count("/broken.xml") >= 2) break;
+    std::this_thread::sleep_for(20ms);
+  }
+  ASSERT_GE(server_.request_count("/cloud-news.xml"), 2u);
+
+  auto health = test::http_get("127.0.0.1", port, "/healthz");
+  EXPECT_EQ(health.status, 200u);
+  auto ready = test::http_get("127.0.0.1", port, "/readyz");
+  EXPECT_EQ(ready.status, 200u);
+  EXPECT_EQ(test::http_get("127.0.0.1", port, "/nope").status, 404u);
+
+  test::SimpleResponse metrics;
+  for (int i = 0; i < 200; ++i) {  // the engine may still be evaluating the first poll
+    metrics = test::http_get("127.0.0.1", port, "/metrics");
+    if (metrics.body.find("sigflow_events_processed_total 30") != std::string::npos) break;
+    std::this_thread::sleep_for(20ms);
+  }
+  ASSERT_EQ(metrics.status, 200u);
+  const std::string& m = metrics.body;
+  EXPECT_NE(m.find("sigflow_events_processed_total 30"), std::string::npos) << m;
+  EXPECT_NE(m.find("sigflow_events_in_total{source=\"cloud-news\"} 12"), std::string::npos) << m;
+  EXPECT_NE(m.find("sigflow_source_fetches_total{result=\"fetch_http_status\",source=\"broken\"}"), std::string::npos) << m;
+  EXPECT_NE(m.find("sigflow_source_fetches_total{result=\"ok\",source=\"intl-ai\"}"), std::string::npos) << m;
+  EXPECT_NE(m.find("sigflow_alerts_total{rule=\"model_onboarding.cloud_platform\",signal=\"model_onboarding\"}"), std::string::npos) << m;
+  EXPECT_NE(m.find("sigflow_source_fetch_duration_seconds_bucket{source=\"hk-finance\""), std::string::npos) << m;
+  EXPECT_NE(m.find("sigflow_source_last_success_timestamp_seconds{source=\"cloud-news\"}"), std::string::npos) << m;
+  EXPECT_NE(m.find("sigflow_rules_loaded "), std::string::npos) << m;
+  EXPECT_NE(m.find("sigflow_ready 1"), std::string::npos) << m;
+
+  p.signal(SIGTERM);
+  auto code = p.wait(std::chrono::seconds(20));
+  ASSERT_TRUE(code.has_value()) << "sigflow did not exit after SIGTERM";
+  EXPECT_EQ(*code, 0) << p.err();
+  EXPECT_NE(p.err().find("draining and shutting down"), std::string::npos);
+
+  // Every alert once, though the feeds were polled repeatedly; the file sink matches stdout.
+  const auto alerts = parse_alert_lines(p.out());
+  expect_demo_alerts(alerts);
+  std::set<std::string> ids;
+  for (const auto& a : alerts) EXPECT_TRUE(ids.insert(a.id).second) << "duplicate alert " << a.id;
+  EXPECT_EQ(test::read_file(dir_ / "alerts.jsonl"), p.out());
+}
+
+}  // namespace
+}  // namespace sigflow

@@ -1,0 +1,62 @@
+#pragma once
+// TestHttpServer: a real HTTP/1.1 server on 127.0.0.1 (an ephemeral port) for integration
+// tests. Runs its own io_context thread; serves fixed routes or a handler; records requests.
+// Beast stays in the .cpp.
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace sigflow::test {
+
+struct HttpRequestSeen {
+  std::string method;
+  std::string target;
+  std::map<std::string, std::string> headers;  // lower-cased names
+  std::string body;
+};
+
+struct HttpResponseSpec {
+  unsigned status = 200;
+  std::string content_type = "text/plain";
+  std::string body;
+  std::map<std::string, std::string> headers;
+  std::chrono::milliseconds delay{0};  // before answering
+};
+
+class TestHttpServer {
+ public:
+  using Handler = std::function<HttpResponseSpec(const HttpRequestSeen&)>;
+
+  TestHttpServer();  // starts listening at once
+  ~TestHttpServer();
+  TestHttpServer(const TestHttpServer&) = delete;
+  TestHttpServer& operator=(const TestHttpServer&) = delete;
+
+  std::uint16_t port() const;
+  std::string url(const std::string& path) const;  // "http://127.0.0.1:PORT" + path
+
+  void route(const std::string& path, HttpResponseSpec response);
+  void set_handler(Handler handler);  // consulted when no route matches
+  std::vector<HttpRequestSeen> requests() const;
+  std::size_t request_count(const std::string& target) const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// A blocking GET against a loopback URL (for admin endpoints): status and body, or status 0
+// when the connection failed.
+struct SimpleResponse {
+  unsigned status = 0;
+  std::string body;
+};
+SimpleResponse http_get(const std::string& host, std::uint16_t port, const std::string& target);
+
+}  // namespace sigflow::test

@@ -1,0 +1,46 @@
+#pragma once
+// Process: runs a program (the sigflow binary) as a child with stdout and stderr captured to
+// files, for CLI and end-to-end tests. Every wait is bounded.
+#include <sys/types.h>
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "support/test_paths.hpp"
+
+namespace sigflow::test {
+
+class Process {
+ public:
+  // `env` entries are added to (or replace in) the parent's environment.
+  Process(const std::string& program, const std::vector<std::string>& args,
+          const std::map<std::string, std::string>& env = {});
+  ~Process();  // kills the child if still running
+  Process(const Process&) = delete;
+  Process& operator=(const Process&) = delete;
+
+  // Exit code (128+signal when killed by a signal), or nullopt on timeout.
+  std::optional<int> wait(std::chrono::milliseconds timeout = std::chrono::seconds(60));
+  void signal(int sig);
+  bool running();
+  std::string out() const;  // everything written to stdout so far
+  std::string err() const;
+
+ private:
+  pid_t pid_ = -1;
+  std::optional<int> status_;
+  TempDir dir_;
+};
+
+// Runs sigflow with `args` to completion (60 s limit); returns {exit code, stdout, stderr}.
+struct RunResult {
+  int code = -1;
+  std::string out;
+  std::string err;
+};
+RunResult run_sigflow(const std::vector<std::string>& args, const std::map<std::string, std::string>& env = {});
+
+}  // namespace sigflow::test

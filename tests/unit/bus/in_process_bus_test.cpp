@@ -1,0 +1,71 @@
+#include "bus/in_process_bus.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+namespace sigflow {
+namespace {
+
+Event ev(int i) {
+  Event e;
+  e.id = std::to_string(i);
+  return e;
+}
+
+TEST(InProcessBus, DeliversInOrderAndDrainsAfterClose) {
+  InProcessBus bus(8);
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(bus.publish(ev(i)).ok());
+  bus.close();
+  EXPECT_FALSE(bus.publish(ev(99)).ok());  // closed: refused, not dropped silently
+  for (int i = 0; i < 5; ++i) {
+    auto m = bus.next();
+    ASSERT_TRUE(m);
+    EXPECT_EQ(m->event.id, std::to_string(i));
+    EXPECT_EQ(m->sequence, static_cast<std::uint64_t>(i));
+    bus.done(*m);
+  }
+  EXPECT_FALSE(bus.next());
+  EXPECT_EQ(bus.completed(), 5u);
+}
+
+TEST(InProcessBus, PublishBlocksWhileFullAndNothingIsLost) {
+  InProcessBus bus(2);
+  constexpr int kEvents = 1000;
+  std::atomic<int> max_depth{0};
+  std::thread producer([&] {
+    for (int i = 0; i < kEvents; ++i) ASSERT_TRUE(bus.publish(ev(i)).ok());
+    bus.close();
+  });
+  int received = 0;
+  while (auto m = bus.next()) {
+    max_depth = std::max<int>(max_depth, static_cast<int>(bus.depth()) + 1);
+    EXPECT_EQ(m->event.id, std::to_string(received));
+    ++received;
+    bus.done(*m);
+  }
+  producer.join();
+  EXPECT_EQ(received, kEvents);
+  EXPECT_LE(max_depth.load(), 2);
+  EXPECT_EQ(bus.published(), static_cast<std::uint64_t>(kEvents));
+}
+
+TEST(InProcessBus, CloseReleasesABlockedPublisher) {
+  InProcessBus bus(1);
+  ASSERT_TRUE(bus.publish(ev(0)).ok());
+  std::atomic<bool> returned{false};
+  Status second = Ok{};
+  std::thread blocked([&] {
+    second = bus.publish(ev(1));
+    returned = true;
+  });
+  bus.close();
+  blocked.join();
+  EXPECT_TRUE(returned);
+  EXPECT_FALSE(second.ok());
+  EXPECT_EQ(second.error().code, "bus.closed");
+}
+
+}  // namespace
+}  // namespace sigflow

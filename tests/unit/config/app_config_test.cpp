@@ -1,0 +1,146 @@
+#include "config/app_config.hpp"
+
+#include <gtest/gtest.h>
+
+#include "connectors.hpp"
+#include "sinks/builtin_sinks.hpp"
+#include "support/test_paths.hpp"
+
+namespace sigflow {
+namespace {
+
+class AppConfigTest : public ::testing::Test {
+ protected:
+  AppConfigTest() {
+    register_builtin_connectors(registry_);
+    sinks_ = builtin_sink_factories();
+  }
+  LoadResult<AppConfig> load(const std::string& yaml, const Environment& env = {}) {
+    test::write_file(dir_ / "sigflow.yaml", yaml);
+    return load_app_config((dir_ / "sigflow.yaml").string(), registry_, sinks_, env);
+  }
+  static std::string first_error(const LoadResult<AppConfig>& r) {
+    for (const auto& d : r.diagnostics) {
+      if (d.level == Diagnostic::Level::error) return format_diagnostic(d, false);
+    }
+    return "(no error)";
+  }
+  std::string file() const { return (dir_ / "sigflow.yaml").string(); }
+
+  test::TempDir dir_;
+  SourceRegistry registry_;
+  std::vector<SinkFactory> sinks_;
+};
+
+TEST_F(AppConfigTest, LoadsAFullConfigWithDefaultsAndResolvedPaths) {
+  auto r = load(R"(sources:
+  - id: news
+    type: feed
+    url: samples/news.xml
+    interval: 30s
+    timeout: 5s
+  - id: remote
+    type: feed
+    url: https://news.example.cn/rss
+rules: [../rules, extra.yaml]
+sinks:
+  - type: stdout
+  - type: file
+    path: out/alerts.jsonl
+admin:
+  listen: 0.0.0.0:9000
+bus:
+  capacity: 64
+log:
+  level: debug
+)");
+  ASSERT_TRUE(r.value) << first_error(r);
+  const AppConfig& c = *r.value;
+  ASSERT_EQ(c.sources.size(), 2u);
+  EXPECT_EQ(c.sources[0].url, "file://" + (dir_ / "samples/news.xml").string());
+  EXPECT_EQ(c.sources[0].interval.count(), 30'000);
+  EXPECT_EQ(c.sources[0].settings.get_duration("timeout").count(), 5'000);
+  EXPECT_EQ(c.sources[0].settings.get_size("max_bytes"), 16u << 20);  // default filled in
+  EXPECT_EQ(c.sources[1].url, "https://news.example.cn/rss");
+  EXPECT_EQ(c.sources[1].interval.count(), 300'000);
+  EXPECT_EQ(c.rule_paths[0], dir_.path().parent_path().string() + "/rules");
+  EXPECT_EQ(c.sinks[1].settings.get("path"), (dir_ / "out/alerts.jsonl").string());
+  EXPECT_EQ(c.admin.host, "0.0.0.0");
+  EXPECT_EQ(c.admin.port, 9000);
+  EXPECT_EQ(c.bus_capacity, 64u);
+  EXPECT_EQ(c.log_level, "debug");
+}
+
+TEST_F(AppConfigTest, SinksDefaultToStdout) {
+  auto r = load("rules: [r.yaml]\n");
+  ASSERT_TRUE(r.value) << first_error(r);
+  ASSERT_EQ(r.value->sinks.size(), 1u);
+  EXPECT_EQ(r.value->sinks[0].type, "stdout");
+}
+
+TEST_F(AppConfigTest, ErrorsNameTheKeyAndLine) {
+  const std::pair<std::string, std::string> cases[] = {
+      {"rules: [r.yaml]\nsoruces: []\n", ":2:1: error: unknown key 'soruces' in the configuration"},
+      {"rules: [r.yaml]\nsources:\n  - id: a\n    type: feed\n    url: x.xml\n    intervall: 5m\n",
+       ":6:5: error: unknown key 'intervall' in source 'a'"},
+      {"rules: [r.yaml]\nsources:\n  - id: a\n    type: feed\n    url: x.xml\n    interval: soon\n",
+       ":6:15: error: 'interval' in source 'a': 'soon' is not a duration"},
+      {"rules: [r.yaml]\nsources:\n  - id: a\n    type: feed\n    url: x.xml\n    timeout: [1]\n",
+       ":6:14: error: 'timeout' in source 'a' must be a duration, found a list"},
+      {"rules: [r.yaml]\nsources:\n  - id: a\n    type: fede\n    url: x.xml\n",
+       ":4:11: error: source 'a': unknown source type 'fede' (known types: feed)"},
+      {"rules: [r.yaml]\nsources:\n  - id: a\n    type: feed\n", ":3:5: error: source 'a' is missing required key 'url'"},
+      {"rules: [r.yaml]\nsources:\n  - {id: a, type: feed, url: x}\n  - {id: a, type: feed, url: y}\n",
+       ":4:10: error: duplicate source id 'a'"},
+      {"rules: [r.yaml]\nsinks:\n  - type: file\n", ":3:5: error: sink 'file' is missing required key 'path'"},
+      {"rules: [r.yaml]\nadmin:\n  listen: localhost\n", ":3:11: error: 'admin.listen' must be host:port"},
+      {"rules: [r.yaml]\nbus:\n  capacity: -1\n", ":3:13: error: 'capacity' in 'bus' must be a positive integer"},
+      {"sources: []\n", "error: no rules configured"},
+      {"rules: [r.yaml\n", ":2:1: error:"},
+  };
+  for (const auto& [yaml, expected] : cases) {
+    auto r = load(yaml);
+    EXPECT_FALSE(r.value) << yaml;
+    EXPECT_NE(first_error(r).find(expected), std::string::npos) << "config:\n" << yaml << "\ngot: " << first_error(r);
+  }
+}
+
+TEST_F(AppConfigTest, EnvironmentOverridesSettings) {
+  const std::string yaml = "sources:\n  - {id: cloud-news, type: feed, url: a.xml}\nrules: [r.yaml]\nsinks:\n  - {type: file, id: archive, path: a.jsonl}\n";
+  auto r = load(yaml, {{"SIGFLOW_ADMIN_LISTEN", "127.0.0.1:0"},
+                       {"SIGFLOW_RULES", "/etc/sigflow/rules,more.yaml"},
+                       {"SIGFLOW_SOURCE_CLOUD_NEWS_INTERVAL", "10s"},
+                       {"SIGFLOW_SOURCE_CLOUD_NEWS_MAX_BYTES", "1MiB"},
+                       {"SIGFLOW_SINK_ARCHIVE_PATH", "/var/lib/sigflow/alerts.jsonl"},
+                       {"SIGFLOW_LOG_LEVEL", "warn"}});
+  ASSERT_TRUE(r.value) << first_error(r);
+  const AppConfig& c = *r.value;
+  EXPECT_EQ(c.admin.port, 0);
+  EXPECT_EQ(c.rule_paths, (std::vector<std::string>{"/etc/sigflow/rules", (dir_ / "more.yaml").string()}));
+  EXPECT_EQ(c.sources[0].interval.count(), 10'000);
+  EXPECT_EQ(c.sources[0].settings.get_size("max_bytes"), 1u << 20);
+  EXPECT_EQ(c.sources[0].settings.get_duration("timeout").count(), 30'000);  // untouched keys keep their values
+  EXPECT_EQ(c.sinks[0].settings.get("path"), "/var/lib/sigflow/alerts.jsonl");
+  EXPECT_EQ(c.log_level, "warn");
+}
+
+TEST_F(AppConfigTest, BadEnvironmentOverridesAreErrorsNamingTheVariable) {
+  const std::string yaml = "sources:\n  - {id: news, type: feed, url: a.xml}\nrules: [r.yaml]\n";
+  EXPECT_NE(first_error(load(yaml, {{"SIGFLOW_SOURCE_NEWS_TIMEOUT", "forever"}})).find("environment SIGFLOW_SOURCE_NEWS_TIMEOUT"),
+            std::string::npos);
+  EXPECT_NE(first_error(load(yaml, {{"SIGFLOW_SOURCE_NEWS_COLOUR", "red"}})).find("'colour' is not a setting of source 'news'"),
+            std::string::npos);
+  EXPECT_NE(first_error(load(yaml, {{"SIGFLOW_SOURCE_OTHER_URL", "x"}})).find("names no configured source"), std::string::npos);
+  EXPECT_NE(first_error(load(yaml, {{"SIGFLOW_ADMIN_LISTEN", "nope"}})).find("must be host:port"), std::string::npos);
+}
+
+TEST_F(AppConfigTest, ShippedConfigFilesValidate) {
+  for (const char* name : {"config/sigflow.yaml"}) {
+    const auto path = test::source_dir() / name;
+    auto r = load_app_config(path.string(), registry_, sinks_, {});
+    EXPECT_TRUE(r.value) << name << ": " << first_error(r);
+  }
+}
+
+}  // namespace
+}  // namespace sigflow
