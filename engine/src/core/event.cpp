@@ -75,14 +75,10 @@ Result<Event> Event::from_json(std::string_view text) {
   e.data.authors = d.string_array("authors");
   e.data.categories = d.string_array("categories");
   e.data.fetched_at = d.string("fetched_at");
-  if (r.has("data")) {
-    for (auto [k, v] : d.raw()) {
-      std::string_view s;
-      if (!is_known_data_key(k) && v.get_string().get(s) == simdjson::SUCCESS) {
-        e.data.extra.emplace(std::string(k), std::string(s));
-      }
-    }
-  }
+  d.for_each([&](std::string_view k, simdjson::dom::element v) {
+    std::string_view s;
+    if (!is_known_data_key(k) && v.get_string().get(s) == simdjson::SUCCESS) e.data.extra.emplace(std::string(k), std::string(s));
+  });
   if (!d.ok()) return d.error();
   return e;
 }

@@ -12,13 +12,14 @@ Result<simdjson::dom::element> parse(std::string_view text) {
 }
 
 bool ObjectReader::has(std::string_view key) const {
+  if (!valid_) return false;
   simdjson::dom::element e;
   return obj_.at_key(key).get(e) == simdjson::SUCCESS && !e.is_null();
 }
 
 std::string ObjectReader::string(std::string_view key, bool required) {
   simdjson::dom::element e;
-  if (obj_.at_key(key).get(e) != simdjson::SUCCESS || e.is_null()) {
+  if (!valid_ || obj_.at_key(key).get(e) != simdjson::SUCCESS || e.is_null()) {
     if (required) fail(fmt::format("missing required field '{}'", field_path(key)));
     return {};
   }
@@ -34,7 +35,7 @@ std::string ObjectReader::string(std::string_view key, bool required) {
 std::vector<std::string> ObjectReader::string_array(std::string_view key) {
   std::vector<std::string> out;
   simdjson::dom::element e;
-  if (obj_.at_key(key).get(e) != simdjson::SUCCESS || e.is_null()) return out;
+  if (!valid_ || obj_.at_key(key).get(e) != simdjson::SUCCESS || e.is_null()) return out;
   simdjson::dom::array arr;
   if (e.get_array().get(arr) != simdjson::SUCCESS) {
     fail(fmt::format("field '{}' must be an array of strings", field_path(key)));
@@ -55,14 +56,14 @@ std::map<std::string, std::string> ObjectReader::string_map(std::string_view key
   std::map<std::string, std::string> out;
   ObjectReader nested = object(key);
   if (!ok()) return out;
-  for (auto [k, v] : nested.obj_) {
+  nested.for_each([&](std::string_view k, simdjson::dom::element v) {
     std::string_view s;
     if (v.get_string().get(s) != simdjson::SUCCESS) {
       fail(fmt::format("field '{}.{}' must be a string", field_path(key), k));
-      return out;
+      return;
     }
     out.emplace(std::string(k), std::string(s));
-  }
+  });
   return out;
 }
 
@@ -70,9 +71,7 @@ std::map<std::string, std::vector<std::string>> ObjectReader::string_array_map(s
   std::map<std::string, std::vector<std::string>> out;
   ObjectReader nested = object(key);
   if (!ok()) return out;
-  for (auto [k, v] : nested.obj_) {
-    out.emplace(std::string(k), nested.string_array(k));
-  }
+  nested.for_each([&](std::string_view k, simdjson::dom::element) { out.emplace(std::string(k), nested.string_array(k)); });
   absorb(nested);
   return out;
 }
@@ -80,10 +79,13 @@ std::map<std::string, std::vector<std::string>> ObjectReader::string_array_map(s
 ObjectReader ObjectReader::object(std::string_view key, bool required) {
   simdjson::dom::element e;
   simdjson::dom::object o;
-  if (obj_.at_key(key).get(e) != simdjson::SUCCESS || e.is_null()) {
+  if (!valid_ || obj_.at_key(key).get(e) != simdjson::SUCCESS || e.is_null()) {
     if (required) fail(fmt::format("missing required object '{}'", field_path(key)));
-  } else if (e.get_object().get(o) != simdjson::SUCCESS) {
+    return ObjectReader(field_path(key));
+  }
+  if (e.get_object().get(o) != simdjson::SUCCESS) {
     fail(fmt::format("field '{}' must be an object", field_path(key)));
+    return ObjectReader(field_path(key));
   }
   return ObjectReader(o, field_path(key));
 }

@@ -19,7 +19,9 @@ Result<simdjson::dom::element> parse(std::string_view text);
 
 class ObjectReader {
  public:
-  ObjectReader(simdjson::dom::object obj, std::string path) : obj_(obj), path_(std::move(path)) {}
+  ObjectReader(simdjson::dom::object obj, std::string path) : obj_(obj), path_(std::move(path)), valid_(true) {}
+  // A reader for an absent object: every field reads as missing.
+  explicit ObjectReader(std::string path) : path_(std::move(path)) {}
 
   // Reads a string field. Required fields that are absent, and fields of the wrong type, set
   // the first error; read results are then unspecified and the caller returns error().
@@ -29,7 +31,12 @@ class ObjectReader {
   std::map<std::string, std::vector<std::string>> string_array_map(std::string_view key);
   bool has(std::string_view key) const;
   ObjectReader object(std::string_view key, bool required = false);
-  simdjson::dom::object raw() const { return obj_; }
+  // Fields of the object (none for an absent object).
+  template <typename F>
+  void for_each(F&& f) const {
+    if (!valid_) return;
+    for (auto [k, v] : obj_) f(k, v);
+  }
 
   bool ok() const { return error_.empty(); }
   Error error() const { return make_error("json.schema", error_); }
@@ -47,6 +54,7 @@ class ObjectReader {
   }
   simdjson::dom::object obj_;
   std::string path_;
+  bool valid_ = false;
   std::string error_;
 };
 

@@ -47,18 +47,18 @@ TEST(RuleCompiler, ReportsErrorsWithFileLineAndColumn) {
   const BadCase cases[] = {
       {"unknown list", head + "rules:\n  - id: r\n    signal: s\n    condition: any(verbz)\n", 7, 20, "unknown list 'verbz' (did you mean 'verbs'?)"},
       {"syntax", head + "rules:\n  - id: r\n    signal: s\n    condition: any(verbs) and\n", 7, 30, "condition ends too early"},
-      {"unknown macro", head + "rules:\n  - id: r\n    signal: s\n    condition: any(verbs) and onboard\n", 7, 30, "unknown macro 'onboard'"},
+      {"unknown macro", head + "rules:\n  - id: r\n    signal: s\n    condition: any(verbs) and onboard\n", 7, 31, "unknown macro 'onboard'"},
       {"list used as macro", head + "rules:\n  - id: r\n    signal: s\n    condition: verbs\n", 7, 16, "'verbs' is a list: write any(verbs)"},
       {"unknown rule key", head + "rules:\n  - id: r\n    signal: s\n    condtion: any(verbs)\n", 7, 5, "unknown key 'condtion'"},
       {"missing condition", head + "rules:\n  - id: r\n    signal: s\n", 5, 5, "missing required key 'condition'"},
       {"bad severity", head + "rules:\n  - id: r\n    signal: s\n    severity: loud\n    condition: any(verbs)\n", 7, 15, "unknown severity 'loud'"},
       {"unknown field", head + "rules:\n  - id: r\n    signal: s\n    condition: any(verbs, body)\n", 7, 27, "unknown field 'body'"},
-      {"bad placeholder", head + "rules:\n  - id: r\n    signal: s\n    condition: any(verbs)\n    summary: \"{company} raised\"\n", 8, 15, "unknown placeholder '{company}'"},
+      {"bad placeholder", head + "rules:\n  - id: r\n    signal: s\n    condition: any(verbs)\n    summary: \"{company} raised\"\n", 8, 16, "unknown placeholder '{company}'"},
       {"yaml syntax", head + "rules:\n  - id: r\n    signal: [unclosed\n", 0, 0, ""},
       {"schema version", "schema_version: 2\n", 1, 17, "unsupported schema_version '2'"},
       {"unknown top-level key", "schema_version: 1\nrulez: []\n", 2, 1, "unknown key 'rulez'"},
       {"duplicate rule id", head + "rules:\n  - {id: r, signal: s, condition: any(verbs)}\n  - {id: r, signal: s, condition: any(verbs)}\n", 6, 5, "duplicate rule id 'r'"},
-      {"macro cycle", head + "macros:\n  a: b\n  b: a\nrules:\n  - {id: r, signal: s, condition: a}\n", 5, 6, "refers to itself"},
+      {"macro cycle", head + "macros:\n  a: b\n  b: a\nrules:\n  - {id: r, signal: s, condition: a}\n", 6, 6, "refers to itself"},
   };
   for (const auto& c : cases) {
     sigflow::test::TempDir dir;
