@@ -250,7 +250,7 @@ class ConfigLoader {
   }
 
   void env_error(const std::string& var, std::string message) {
-    y_.diagnostics().push_back({Diagnostic::Level::error, {fmt::format("environment {}", var), 0, 0}, "config.env", std::move(message)});
+    y_.diagnostics().push_back(error_at({fmt::format("environment {}", var), 0, 0}, "config.env", std::move(message)));
   }
 
   // Overrides with SIGFLOW_* variables (documented in docs/configuration.md).

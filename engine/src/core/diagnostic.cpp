@@ -52,6 +52,21 @@ std::string format_diagnostic(const Diagnostic& d, bool with_snippet) {
   return out;
 }
 
+Diagnostic error_at(SourceMark mark, std::string code, std::string message) {
+  Diagnostic d;
+  d.level = Diagnostic::Level::error;
+  d.mark = std::move(mark);
+  d.code = std::move(code);
+  d.message = std::move(message);
+  return d;
+}
+
+Diagnostic warning_at(SourceMark mark, std::string code, std::string message) {
+  Diagnostic d = error_at(std::move(mark), std::move(code), std::move(message));
+  d.level = Diagnostic::Level::warning;
+  return d;
+}
+
 bool has_errors(const std::vector<Diagnostic>& diagnostics) {
   for (const auto& d : diagnostics) {
     if (d.level == Diagnostic::Level::error) return true;

@@ -21,6 +21,11 @@ struct Diagnostic {
   std::string message;
 };
 
+// Builders (also keep GCC 12's -Wmaybe-uninitialized false positive on nested aggregate
+// initialization out of -O3 builds).
+Diagnostic error_at(SourceMark mark, std::string code, std::string message);
+Diagnostic warning_at(SourceMark mark, std::string code, std::string message);
+
 // Renders one diagnostic; with_snippet adds the source line and a caret under the column.
 std::string format_diagnostic(const Diagnostic& d, bool with_snippet = true);
 

@@ -20,10 +20,10 @@ std::optional<YAML::Node> YamlReader::load_file() {
   try {
     return YAML::LoadFile(file_);
   } catch (const YAML::BadFile&) {
-    diagnostics_.push_back({Diagnostic::Level::error, {file_, 0, 0}, "yaml.io", "cannot read file"});
+    diagnostics_.push_back(error_at({file_, 0, 0}, "yaml.io", "cannot read file"));
   } catch (const YAML::Exception& e) {
-    diagnostics_.push_back({Diagnostic::Level::error, {file_, e.mark.line + 1, e.mark.column + 1},
-                            "yaml.syntax", e.msg});
+    diagnostics_.push_back(error_at({file_, e.mark.line + 1, e.mark.column + 1},
+                            "yaml.syntax", e.msg));
   }
   return std::nullopt;
 }
@@ -32,8 +32,8 @@ std::optional<YAML::Node> YamlReader::load_text(const std::string& text) {
   try {
     return YAML::Load(text);
   } catch (const YAML::Exception& e) {
-    diagnostics_.push_back({Diagnostic::Level::error, {file_, e.mark.line + 1, e.mark.column + 1},
-                            "yaml.syntax", e.msg});
+    diagnostics_.push_back(error_at({file_, e.mark.line + 1, e.mark.column + 1},
+                            "yaml.syntax", e.msg));
   }
   return std::nullopt;
 }
@@ -45,11 +45,11 @@ SourceMark YamlReader::mark(const YAML::Node& node) const {
 }
 
 void YamlReader::error(const YAML::Node& at, std::string code, std::string message) {
-  diagnostics_.push_back({Diagnostic::Level::error, mark(at), std::move(code), std::move(message)});
+  diagnostics_.push_back(error_at(mark(at), std::move(code), std::move(message)));
 }
 
 void YamlReader::warning(const YAML::Node& at, std::string code, std::string message) {
-  diagnostics_.push_back({Diagnostic::Level::warning, mark(at), std::move(code), std::move(message)});
+  diagnostics_.push_back(warning_at(mark(at), std::move(code), std::move(message)));
 }
 
 bool YamlReader::expect_map(const YAML::Node& node, std::string_view what) {

@@ -135,10 +135,10 @@ class Compiler {
   }
 
   void error(const SourceMark& at, std::string code, std::string message) {
-    diagnostics_.push_back({Diagnostic::Level::error, at, std::move(code), std::move(message)});
+    diagnostics_.push_back(error_at(at, std::move(code), std::move(message)));
   }
   void warning(const SourceMark& at, std::string code, std::string message) {
-    diagnostics_.push_back({Diagnostic::Level::warning, at, std::move(code), std::move(message)});
+    diagnostics_.push_back(warning_at(at, std::move(code), std::move(message)));
   }
 
   void index_lists() {

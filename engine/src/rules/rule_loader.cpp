@@ -140,15 +140,15 @@ LoadResult<RuleSources> load_rule_files(const std::vector<std::string>& paths) {
       }
       std::sort(files.begin(), files.end());
       if (files.empty()) {
-        result.diagnostics.push_back({Diagnostic::Level::error, {path, 0, 0}, "rules.no_files",
-                                      "directory contains no .yaml or .yml rule files"});
+        result.diagnostics.push_back(error_at({path, 0, 0}, "rules.no_files",
+                                      "directory contains no .yaml or .yml rule files"));
       }
       for (const auto& f : files) load_file(f, sources, result.diagnostics);
     } else if (std::filesystem::exists(path, ec)) {
       load_file(path, sources, result.diagnostics);
     } else {
-      result.diagnostics.push_back({Diagnostic::Level::error, {path, 0, 0}, "rules.not_found",
-                                    "no such rule file or directory"});
+      result.diagnostics.push_back(error_at({path, 0, 0}, "rules.not_found",
+                                    "no such rule file or directory"));
     }
   }
   if (!has_errors(result.diagnostics)) result.value = std::move(sources);

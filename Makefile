@@ -1,0 +1,31 @@
+# The two commands of the README's quick start, plus a few conveniences.
+#   make demo   install what is missing, build release, run the bundled sample pipeline once
+#   make test   install what is missing, build with ASan+UBSan, run every test through ctest
+.PHONY: demo test deps build-release build-dev tsan clean
+
+SIGFLOW_RELEASE := build/release/engine/sigflow
+
+deps:
+	bash deploy/setup-debian.sh
+
+build-release: deps
+	cmake --preset release
+	cmake --build --preset release
+
+build-dev: deps
+	cmake --preset dev
+	cmake --build --preset dev
+
+demo: build-release
+	$(SIGFLOW_RELEASE) run --config config/sigflow.yaml --once
+
+test: build-dev
+	ctest --preset dev
+
+tsan: deps
+	cmake --preset tsan
+	cmake --build --preset tsan
+	ctest --preset tsan
+
+clean:
+	rm -rf build
