@@ -1,6 +1,10 @@
 #include "support/http_server.hpp"
 
 #include <boost/asio.hpp>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
@@ -33,14 +37,16 @@ struct TestHttpServer::Impl {
     return HttpResponseSpec{404, "text/plain", "no such fixture route\n", {}, {}};
   }
 
-  // One thread per connection: simple, and a slow response never blocks other tests' requests.
-  void serve(tcp::socket socket) {
+  // Every connection is a coroutine on the one io thread: no shared state races, and a
+  // delayed response (a timer) never blocks other connections.
+  asio::awaitable<void> serve(tcp::socket socket) {
+    constexpr auto tuple = asio::as_tuple(asio::use_awaitable);
+    beast::tcp_stream stream(std::move(socket));
     beast::flat_buffer buffer;
-    beast::error_code ec;
     for (;;) {
       http::request<http::string_body> req;
-      http::read(socket, buffer, req, ec);
-      if (ec) break;
+      auto [read_ec, read_n] = co_await http::async_read(stream, buffer, req, tuple);
+      if (read_ec) break;
       HttpRequestSeen seen_req{std::string(req.method_string()), std::string(req.target()), {}, req.body()};
       for (const auto& field : req) {
         std::string name(field.name_string());
@@ -48,23 +54,27 @@ struct TestHttpServer::Impl {
         seen_req.headers[name] = std::string(field.value());
       }
       HttpResponseSpec spec = respond(seen_req);
-      if (spec.delay.count() > 0) std::this_thread::sleep_for(spec.delay);
+      if (spec.delay.count() > 0) {
+        asio::steady_timer timer(stream.get_executor(), spec.delay);
+        co_await timer.async_wait(tuple);
+      }
       http::response<http::string_body> res{static_cast<http::status>(spec.status), req.version()};
       res.set(http::field::content_type, spec.content_type);
       for (const auto& [k, v] : spec.headers) res.set(k, v);
       res.body() = spec.body;
       res.keep_alive(req.keep_alive());
       res.prepare_payload();
-      http::write(socket, res, ec);
-      if (ec || !res.keep_alive()) break;
+      auto [write_ec, write_n] = co_await http::async_write(stream, res, tuple);
+      if (write_ec || !res.keep_alive()) break;
     }
-    socket.shutdown(tcp::socket::shutdown_both, ec);
+    beast::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
   }
 
   void accept() {
     acceptor.async_accept([this](beast::error_code ec, tcp::socket socket) {
       if (ec) return;
-      std::thread([this, s = std::move(socket)]() mutable { serve(std::move(s)); }).detach();
+      asio::co_spawn(io, serve(std::move(socket)), asio::detached);
       accept();
     });
   }
@@ -76,14 +86,8 @@ TestHttpServer::TestHttpServer() : impl_(std::make_unique<Impl>()) {
 }
 
 TestHttpServer::~TestHttpServer() {
-  asio::post(impl_->io, [this] {
-    beast::error_code ec;
-    impl_->acceptor.close(ec);
-  });
+  impl_->io.stop();  // ends the accept loop and every open connection
   impl_->thread.join();
-  // Connection threads are detached and end when their client disconnects; give in-flight
-  // ones (which reference impl_) a moment to finish their current response.
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));
 }
 
 std::uint16_t TestHttpServer::port() const { return impl_->acceptor.local_endpoint().port(); }
