@@ -86,7 +86,7 @@ TEST(Run, ShippedDemoConfigAlertsOnExactlyTheExpectedItems) {
   auto r = test::run_sigflow({"run", "--config", (test::source_dir() / "config" / "sigflow.yaml").string(), "--once"});
   ASSERT_EQ(r.code, 0) << r.err;
   expect_demo_alerts(parse_alert_lines(r.out));
-  EXPECT_NE(r.err.find("sigflow: 3 sources polled (0 failed), 30 events"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("sigflow: 3 sources, 3 polls (0 failed), 30 events"), std::string::npos) << r.err;
 }
 
 class RunOverHttp : public ::testing::Test {
@@ -131,7 +131,7 @@ TEST_F(RunOverHttp, OnceRunWithAFailingSourceStillDeliversTheRestAndExitsOne) {
   EXPECT_EQ(r.code, 1);
   expect_demo_alerts(parse_alert_lines(r.out));
   EXPECT_NE(r.err.find("source 'broken' failed (fetch.http_status)"), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("4 sources polled (1 failed)"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("4 sources, 4 polls (1 failed)"), std::string::npos) << r.err;
 }
 
 std::uint16_t wait_for_admin_port(test::Process& p) {

@@ -37,6 +37,12 @@ Metrics::Metrics()
   BuildGauge().Name("sigflow_build_info").Help("Build information.").Register(*registry_).Add({{"version", std::string(kVersion)}}).Set(1);
 }
 
+void Metrics::add_source(const std::string& source) {
+  fetches_.Add({{"source", source}, {"result", "ok"}});
+  events_in_.Add({{"source", source}});
+  parse_errors_.Add({{"source", source}});
+}
+
 void Metrics::fetch_result(const std::string& source, const std::string& result) {
   std::string r = result;
   std::replace(r.begin(), r.end(), '.', '_');

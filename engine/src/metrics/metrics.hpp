@@ -17,6 +17,8 @@ class Metrics {
  public:
   Metrics();
 
+  // Creates a source's zero-valued series so dashboards see it before its first poll.
+  void add_source(const std::string& source);
   // Per source: fetch results by outcome ("ok" or an error code with '.' -> '_'), events
   // handed to the bus, parse errors, fetch latency, last success time.
   void fetch_result(const std::string& source, const std::string& result);

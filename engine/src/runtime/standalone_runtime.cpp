@@ -38,6 +38,7 @@ struct StandaloneRuntime::Impl {
         pool(config.fetch_workers),
         log(logger("runtime")) {
     this->metrics.rules_loaded(static_cast<double>(this->rules->rules().size()));
+    for (const auto& s : this->sources) this->metrics.add_source(s->spec().id);
   }
 
   const AppConfig& config;
@@ -87,7 +88,7 @@ struct StandaloneRuntime::Impl {
     metrics.fetch_result(id, "ok");
     metrics.events_in(id, static_cast<double>(published));
     metrics.last_success(id, std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count());
-    log->debug("source '{}': {} new events", id, published);
+    if (published > 0) log->info("source '{}': {} new events", id, published);
     std::lock_guard lock(stats_mutex);
     ++stats.polls;
     stats.events += published;
