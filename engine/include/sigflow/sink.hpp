@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "sigflow/alert.hpp"
+#include "sigflow/registry.hpp"
 #include "sigflow/result.hpp"
 #include "sigflow/settings.hpp"
 
@@ -33,5 +34,7 @@ struct SinkFactory {
   SettingsTable settings;
   std::function<Result<std::unique_ptr<Sink>>(SinkSpec)> create;
 };
+
+using SinkRegistry = Registry<SinkFactory>;
 
 }  // namespace sigflow

@@ -14,6 +14,7 @@
 
 #include "sigflow/event.hpp"
 #include "sigflow/http_client.hpp"
+#include "sigflow/registry.hpp"
 #include "sigflow/result.hpp"
 #include "sigflow/settings.hpp"
 
@@ -49,15 +50,7 @@ struct SourceFactory {
   std::function<Result<std::unique_ptr<Source>>(SourceSpec, SourceDeps&)> create;
 };
 
-// Registry of connector types by name; connectors register themselves at start-up.
-class SourceRegistry {
- public:
-  void add(SourceFactory factory);
-  const SourceFactory* find(std::string_view type) const;
-  const std::vector<SourceFactory>& all() const { return factories_; }
-
- private:
-  std::vector<SourceFactory> factories_;
-};
+// Connector types by name; connectors register themselves at start-up.
+using SourceRegistry = Registry<SourceFactory>;
 
 }  // namespace sigflow

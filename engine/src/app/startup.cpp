@@ -16,7 +16,7 @@ bool report(const std::vector<Diagnostic>& diagnostics) {
 std::optional<Startup> start_up(const std::string& config_file, const std::string& log_level_override) {
   Startup s;
   register_builtin_connectors(s.registry);
-  s.sink_factories = builtin_sink_factories();
+  register_builtin_sinks(s.sink_factories);
   auto loaded = load_app_config(config_file, s.registry, s.sink_factories, sigflow_environment());
   if (!report(loaded.diagnostics)) return std::nullopt;
   s.config = std::move(*loaded.value);
@@ -40,15 +40,12 @@ std::optional<Startup> start_up(const std::string& config_file, const std::strin
     s.sources.push_back(std::move(*source));
   }
   for (const SinkSpec& spec : s.config.sinks) {
-    for (const auto& f : s.sink_factories) {
-      if (f.type != spec.type) continue;
-      auto sink = f.create(spec);
-      if (!sink) {
-        fmt::print(stderr, "error: {}\n", sink.error().message);
-        return std::nullopt;
-      }
-      s.sinks.push_back(std::move(*sink));
+    auto sink = s.sink_factories.find(spec.type)->create(spec);
+    if (!sink) {
+      fmt::print(stderr, "error: {}\n", sink.error().message);
+      return std::nullopt;
     }
+    s.sinks.push_back(std::move(*sink));
   }
   return s;
 }

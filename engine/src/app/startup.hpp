@@ -19,7 +19,7 @@ bool report(const std::vector<Diagnostic>& diagnostics);
 
 struct Startup {
   SourceRegistry registry;
-  std::vector<SinkFactory> sink_factories;
+  SinkRegistry sink_factories;
   AppConfig config;
   std::shared_ptr<const rules::CompiledRuleSet> rules;
   std::unique_ptr<HttpClient> http;

@@ -6,6 +6,7 @@
 #include <span>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "core/yaml_reader.hpp"
 #include "sigflow/url.hpp"
@@ -62,7 +63,7 @@ const SettingSpec* find_spec(const SettingsTable& table, const std::string& key)
 
 class ConfigLoader {
  public:
-  ConfigLoader(const std::string& file, const SourceRegistry& sources, const std::vector<SinkFactory>& sinks,
+  ConfigLoader(const std::string& file, const SourceRegistry& sources, const SinkRegistry& sinks,
                const Environment& env)
       : y_(file), registry_(sources), sink_factories_(sinks), env_(env) {
     base_dir_ = std::filesystem::absolute(file).parent_path().string();
@@ -112,10 +113,9 @@ class ConfigLoader {
       if (std::find(common.begin(), common.end(), key) != common.end()) continue;
       const SettingSpec* spec = find_spec(table, key);
       if (spec == nullptr) {
-        std::string known;
-        for (auto k : common) known += fmt::format("{}{}", known.empty() ? "" : ", ", k);
-        for (const auto& s : table) known += ", " + s.key;
-        y_.error(kv.first, "config.unknown_key", fmt::format("unknown key '{}' in {} (known keys: {})", key, what, known));
+        std::vector<std::string> known(common.begin(), common.end());
+        for (const auto& s : table) known.push_back(s.key);
+        y_.error(kv.first, "config.unknown_key", fmt::format("unknown key '{}' in {} (known keys: {})", key, what, fmt::join(known, ", ")));
         continue;
       }
       if (!kv.second.IsScalar()) {
@@ -154,9 +154,8 @@ class ConfigLoader {
       spec.type = y_.scalar(src, "type", what, true).value_or("");
       const SourceFactory* factory = spec.type.empty() ? nullptr : registry_.find(spec.type);
       if (!spec.type.empty() && factory == nullptr) {
-        std::string known;
-        for (const auto& f : registry_.all()) known += fmt::format("{}{}", known.empty() ? "" : ", ", f.type);
-        y_.error(src["type"], "config.unknown_type", fmt::format("{}: unknown source type '{}' (known types: {})", what, spec.type, known));
+        y_.error(src["type"], "config.unknown_type",
+                 fmt::format("{}: unknown source type '{}' (known types: {})", what, spec.type, fmt::join(registry_.types(), ", ")));
       }
       if (auto url = y_.scalar(src, "url", what, true)) {
         spec.url = url->find("://") == std::string::npos ? file_url_for_path(*url, base_dir_) : *url;
@@ -192,14 +191,10 @@ class ConfigLoader {
       if (!spec.id.empty() && !ids.insert(spec.id).second) {
         y_.error(s, "config.duplicate_id", fmt::format("duplicate sink id '{}' (give each sink of one type its own 'id')", spec.id));
       }
-      const SinkFactory* factory = nullptr;
-      for (const auto& f : sink_factories_) {
-        if (f.type == spec.type) factory = &f;
-      }
+      const SinkFactory* factory = sink_factories_.find(spec.type);
       if (!spec.type.empty() && factory == nullptr) {
-        std::string known;
-        for (const auto& f : sink_factories_) known += fmt::format("{}{}", known.empty() ? "" : ", ", f.type);
-        y_.error(s["type"], "config.unknown_type", fmt::format("{}: unknown sink type '{}' (known types: {})", what, spec.type, known));
+        y_.error(s["type"], "config.unknown_type",
+                 fmt::format("{}: unknown sink type '{}' (known types: {})", what, spec.type, fmt::join(sink_factories_.types(), ", ")));
       }
       if (factory != nullptr) {
         auto values = typed_settings(s, factory->settings, kSinkCommonKeys, what);
@@ -331,9 +326,8 @@ class ConfigLoader {
       }
     } else {
       for (auto& sink : config_.sinks) {
-        for (const auto& f : sink_factories_) {
-          if (f.type == sink.type && try_apply(sink.id, sink.type, sink.settings, f.settings, kSinkCommonKeys)) return;
-        }
+        const SinkFactory* f = sink_factories_.find(sink.type);
+        if (f != nullptr && try_apply(sink.id, sink.type, sink.settings, f->settings, kSinkCommonKeys)) return;
       }
     }
     env_error(var, fmt::format("names no configured {} (ids are upper-cased, other characters become '_')", is_source ? "source" : "sink"));
@@ -341,7 +335,7 @@ class ConfigLoader {
 
   YamlReader y_;
   const SourceRegistry& registry_;
-  const std::vector<SinkFactory>& sink_factories_;
+  const SinkRegistry& sink_factories_;
   const Environment& env_;
   std::string base_dir_;
   AppConfig config_;
@@ -361,7 +355,7 @@ Environment sigflow_environment() {
 }
 
 LoadResult<AppConfig> load_app_config(const std::string& file, const SourceRegistry& sources,
-                                      const std::vector<SinkFactory>& sinks, const Environment& env) {
+                                      const SinkRegistry& sinks, const Environment& env) {
   return ConfigLoader(file, sources, sinks, env).run();
 }
 

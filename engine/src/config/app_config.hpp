@@ -37,6 +37,6 @@ Environment sigflow_environment();
 // Loads `file`, validates sources and sinks against their factories' settings tables, then
 // applies SIGFLOW_* environment overrides (see docs/configuration.md).
 LoadResult<AppConfig> load_app_config(const std::string& file, const SourceRegistry& sources,
-                                      const std::vector<SinkFactory>& sinks, const Environment& env);
+                                      const SinkRegistry& sinks, const Environment& env);
 
 }  // namespace sigflow

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 namespace sigflow {
 
@@ -69,9 +70,7 @@ void YamlReader::reject_unknown_keys(const YAML::Node& map, std::initializer_lis
   for (const auto& kv : map) {
     const std::string key = kv.first.Scalar();
     if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
-    std::string known;
-    for (auto a : allowed) known += fmt::format("{}{}", known.empty() ? "" : ", ", a);
-    error(kv.first, "yaml.unknown_key", fmt::format("unknown key '{}' in {} (known keys: {})", key, what, known));
+    error(kv.first, "yaml.unknown_key", fmt::format("unknown key '{}' in {} (known keys: {})", key, what, fmt::join(allowed, ", ")));
   }
 }
 

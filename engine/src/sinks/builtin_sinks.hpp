@@ -5,8 +5,8 @@
 
 namespace sigflow {
 
-// stdout and file sinks (JSON lines). Later sink types (webhook, chat, Alertmanager, Kafka)
-// register here too.
-std::vector<SinkFactory> builtin_sink_factories();
+// Registers the stdout and file sinks (JSON lines). Later sink types (webhook, chat,
+// Alertmanager, Kafka) register here too.
+void register_builtin_sinks(SinkRegistry& registry);
 
 }  // namespace sigflow

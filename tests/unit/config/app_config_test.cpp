@@ -13,7 +13,7 @@ class AppConfigTest : public ::testing::Test {
  protected:
   AppConfigTest() {
     register_builtin_connectors(registry_);
-    sinks_ = builtin_sink_factories();
+    register_builtin_sinks(sinks_);
   }
   LoadResult<AppConfig> load(const std::string& yaml, const Environment& env = {}) {
     test::write_file(dir_ / "sigflow.yaml", yaml);
@@ -29,7 +29,7 @@ class AppConfigTest : public ::testing::Test {
 
   test::TempDir dir_;
   SourceRegistry registry_;
-  std::vector<SinkFactory> sinks_;
+  SinkRegistry sinks_;
 };
 
 TEST_F(AppConfigTest, LoadsAFullConfigWithDefaultsAndResolvedPaths) {
