@@ -84,6 +84,12 @@ SourceFactory feed_source_factory() {
               {"remember_items", SettingType::integer, "100000", "delivered item ids remembered to skip repeats"},
           },
           [](SourceSpec spec, SourceDeps& deps) -> Result<std::unique_ptr<Source>> {
+            if (spec.settings.get_int("remember_items") < 1) {
+              return make_error("config.range", fmt::format("source '{}': remember_items must be at least 1", spec.id));
+            }
+            if (spec.settings.get_int("max_redirects") < 0) {
+              return make_error("config.range", fmt::format("source '{}': max_redirects must not be negative", spec.id));
+            }
             return std::unique_ptr<Source>(new FeedSource(std::move(spec), deps.http));
           }};
 }

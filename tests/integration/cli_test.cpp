@@ -38,6 +38,12 @@ TEST(Cli, RunWithABadConfigExitsTwoAndSaysWhere) {
   EXPECT_NE(r.err.find((dir / "bad.yaml").string() + ":6:5: error: unknown key 'intervall'"), std::string::npos) << r.err;
   EXPECT_TRUE(r.out.empty());
 
+  test::write_file(dir / "range.yaml", "rules: ['" + (test::source_dir() / "rules").string() +
+                                           "']\nsources:\n  - {id: a, type: feed, url: x.xml, remember_items: 0}\n");
+  auto range = run_sigflow({"run", "--config", (dir / "range.yaml").string(), "--once"});
+  EXPECT_EQ(range.code, 2);
+  EXPECT_NE(range.err.find("source 'a': remember_items must be at least 1"), std::string::npos) << range.err;
+
   auto missing = run_sigflow({"run", "--config", (dir / "nope.yaml").string()});
   EXPECT_EQ(missing.code, 2);
   EXPECT_NE(missing.err.find("cannot read file"), std::string::npos) << missing.err;

@@ -34,7 +34,7 @@ std::optional<Startup> start_up(const std::string& config_file, const std::strin
   for (const SourceSpec& spec : s.config.sources) {
     auto source = s.registry.find(spec.type)->create(spec, deps);
     if (!source) {
-      fmt::print(stderr, "error: source '{}': {}\n", spec.id, source.error().message);
+      fmt::print(stderr, "error: {}\n", source.error().message);
       return std::nullopt;
     }
     s.sources.push_back(std::move(*source));

@@ -1,5 +1,8 @@
 #include "config/app_config.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <charconv>
 #include <filesystem>
 #include <set>
@@ -49,6 +52,8 @@ bool parse_listen(const std::string& text, AdminConfig& admin) {
   const char* end = text.data() + text.size();
   auto [ptr, ec] = std::from_chars(begin, end, port);
   if (ec != std::errc() || ptr != end || port > 65535) return false;
+  unsigned char addr[sizeof(in6_addr)];
+  if (inet_pton(AF_INET, host.c_str(), addr) != 1 && inet_pton(AF_INET6, host.c_str(), addr) != 1) return false;
   admin.host = host;
   admin.port = static_cast<std::uint16_t>(port);
   return true;
@@ -85,12 +90,11 @@ class ConfigLoader {
         load_log((*root)["log"]);
       }
     }
+    if (config_.sinks.empty()) config_.sinks.push_back(SinkSpec{"stdout", "stdout", Settings{}});
     if (!has_errors(y_.diagnostics())) apply_env();
     if (!has_errors(y_.diagnostics()) && config_.rule_paths.empty()) {
-      env_error("SIGFLOW_RULES", "no rules configured: add a 'rules:' list of rule files or directories");
-    }
-    if (config_.sinks.empty() && !has_errors(y_.diagnostics())) {
-      config_.sinks.push_back(SinkSpec{"stdout", "stdout", Settings{}});
+      y_.diagnostics().push_back(error_at({y_.file(), 0, 0}, "config.no_rules",
+                                          "no rules configured: add a 'rules:' list of rule files or directories, or set SIGFLOW_RULES"));
     }
     result.diagnostics = std::move(y_.diagnostics());
     if (!has_errors(result.diagnostics)) result.value = std::move(config_);
@@ -140,6 +144,7 @@ class ConfigLoader {
     if (!node || node.IsNull()) return;
     if (!y_.expect_sequence(node, "'sources'")) return;
     std::set<std::string> ids;
+    std::map<std::string, std::string> tokens;
     for (const auto& src : node) {
       if (!y_.expect_map(src, "a source")) continue;
       SourceSpec spec;
@@ -150,6 +155,8 @@ class ConfigLoader {
       }
       if (!spec.id.empty() && !ids.insert(spec.id).second) {
         y_.error(src["id"], "config.duplicate_id", fmt::format("duplicate source id '{}'", spec.id));
+      } else if (!spec.id.empty()) {
+        check_env_tokens(src["id"], tokens, spec.id, "source");
       }
       spec.type = y_.scalar(src, "type", what, true).value_or("");
       const SourceFactory* factory = spec.type.empty() ? nullptr : registry_.find(spec.type);
@@ -182,6 +189,7 @@ class ConfigLoader {
     if (!node || node.IsNull()) return;
     if (!y_.expect_sequence(node, "'sinks'")) return;
     std::set<std::string> ids;
+    std::map<std::string, std::string> tokens;
     for (const auto& s : node) {
       if (!y_.expect_map(s, "a sink")) continue;
       SinkSpec spec;
@@ -190,6 +198,8 @@ class ConfigLoader {
       const std::string what = fmt::format("sink '{}'", spec.id);
       if (!spec.id.empty() && !ids.insert(spec.id).second) {
         y_.error(s, "config.duplicate_id", fmt::format("duplicate sink id '{}' (give each sink of one type its own 'id')", spec.id));
+      } else if (!spec.id.empty()) {
+        check_env_tokens(s, tokens, spec.id, "sink");
       }
       const SinkFactory* factory = sink_factories_.find(spec.type);
       if (!spec.type.empty() && factory == nullptr) {
@@ -212,7 +222,7 @@ class ConfigLoader {
     if (auto enabled = y_.boolean(node, "enabled", "'admin'")) config_.admin.enabled = *enabled;
     if (auto listen = y_.scalar(node, "listen", "'admin'")) {
       if (!parse_listen(*listen, config_.admin)) {
-        y_.error(node["listen"], "config.listen", fmt::format("'admin.listen' must be host:port such as 127.0.0.1:9464, found '{}'", *listen));
+        y_.error(node["listen"], "config.listen", fmt::format("'admin.listen' must be an IP address and port such as 127.0.0.1:9464 or [::1]:9464, found '{}'", *listen));
       }
     }
   }
@@ -257,7 +267,7 @@ class ConfigLoader {
 
   void apply_env() {
     if (auto v = env("SIGFLOW_ADMIN_LISTEN")) {
-      if (!parse_listen(*v, config_.admin)) env_error("SIGFLOW_ADMIN_LISTEN", fmt::format("must be host:port, found '{}'", *v));
+      if (!parse_listen(*v, config_.admin)) env_error("SIGFLOW_ADMIN_LISTEN", fmt::format("must be an IP address and port such as 127.0.0.1:9464, found '{}'", *v));
       config_.admin.enabled = true;
     }
     if (auto v = env("SIGFLOW_ADMIN_ENABLED")) {
@@ -274,63 +284,86 @@ class ConfigLoader {
         start = end + 1;
       }
     }
+    static const std::set<std::string> kOtherKnown = {"SIGFLOW_ADMIN_LISTEN", "SIGFLOW_ADMIN_ENABLED", "SIGFLOW_LOG_LEVEL",
+                                                      "SIGFLOW_RULES", "SIGFLOW_CONFIG"};
     for (const auto& [name, unused] : env_) {
       if (name.rfind("SIGFLOW_SOURCE_", 0) == 0) apply_component_env(name, name.substr(15), true);
       else if (name.rfind("SIGFLOW_SINK_", 0) == 0) apply_component_env(name, name.substr(13), false);
+      else if (!kOtherKnown.contains(name) && name.rfind("SIGFLOW_KAFKA", 0) != 0) {
+        y_.diagnostics().push_back(warning_at({fmt::format("environment {}", name), 0, 0}, "config.env_unknown",
+                                              "not a sigflow setting; ignored (see docs/configuration.md)"));
+      }
     }
   }
 
-  // SIGFLOW_SOURCE_<ID>_<KEY> / SIGFLOW_SINK_<ID>_<KEY>: the id token is matched against the
-  // configured ids (so ids and keys may both contain underscores).
+  // SIGFLOW_SOURCE_<ID>_<KEY> / SIGFLOW_SINK_<ID>_<KEY>. Ids and keys may both contain
+  // underscores, so the longest configured id whose token prefixes the name wins.
   void apply_component_env(const std::string& var, const std::string& rest, bool is_source) {
-    const auto value = env(var);
-    if (!value) return;
-    auto try_apply = [&](const std::string& id, const std::string& type, Settings& settings, const SettingsTable& table,
-                         std::span<const std::string_view> common) -> bool {
-      const std::string token = env_token(id) + "_";
-      if (rest.rfind(token, 0) != 0) return false;
-      const std::string key = lower(rest.substr(token.size()));
-      if (std::find(common.begin(), common.end(), key) != common.end() && key != "id" && key != "type") return false;
-      const SettingSpec* spec = find_spec(table, key);
-      if (spec == nullptr) {
-        env_error(var, fmt::format("'{}' is not a setting of {} '{}' (type {})", key, is_source ? "source" : "sink", id, type));
-        return true;
-      }
-      if (auto ok = check_setting_value(*spec, *value); !ok) {
-        env_error(var, ok.error().message);
-        return true;
-      }
-      std::map<std::string, std::string> merged;
-      for (const auto& s : table) {
-        if (settings.has(s.key)) merged[s.key] = settings.get(s.key);
-      }
-      merged[key] = key == "path" ? resolve_path(*value) : *value;
-      settings = Settings(table, std::move(merged));
-      return true;
-    };
-    if (is_source) {
-      for (auto& src : config_.sources) {
-        const std::string token = env_token(src.id) + "_";
-        if (rest == token + "URL") {
-          src.url = value->find("://") == std::string::npos ? file_url_for_path(*value, base_dir_) : *value;
-          return;
-        }
-        if (rest == token + "INTERVAL") {
-          auto d = parse_duration(*value);
-          if (!d) env_error(var, d.error().message);
-          else src.interval = *d;
-          return;
-        }
-        const SourceFactory* f = registry_.find(src.type);
-        if (f != nullptr && try_apply(src.id, src.type, src.settings, f->settings, kSourceCommonKeys)) return;
-      }
-    } else {
-      for (auto& sink : config_.sinks) {
-        const SinkFactory* f = sink_factories_.find(sink.type);
-        if (f != nullptr && try_apply(sink.id, sink.type, sink.settings, f->settings, kSinkCommonKeys)) return;
+    const std::string& value = env_.at(var);
+    const char* kind = is_source ? "source" : "sink";
+    std::size_t best = 0;
+    std::size_t best_len = 0;
+    const std::size_t count = is_source ? config_.sources.size() : config_.sinks.size();
+    for (std::size_t i = 0; i < count; ++i) {
+      const std::string token = env_token(is_source ? config_.sources[i].id : config_.sinks[i].id) + "_";
+      if (rest.size() > token.size() && rest.rfind(token, 0) == 0 && token.size() > best_len) {
+        best = i;
+        best_len = token.size();
       }
     }
-    env_error(var, fmt::format("names no configured {} (ids are upper-cased, other characters become '_')", is_source ? "source" : "sink"));
+    if (best_len == 0) {
+      env_error(var, fmt::format("names no configured {} (ids are upper-cased, other characters become '_')", kind));
+      return;
+    }
+    const std::string key = lower(rest.substr(best_len));
+    if (is_source && key == "url") {
+      auto& src = config_.sources[best];
+      src.url = value.find("://") == std::string::npos ? file_url_for_path(value, base_dir_) : value;
+      return;
+    }
+    if (is_source && key == "interval") {
+      auto d = parse_duration(value);
+      if (!d) env_error(var, d.error().message);
+      else if (d->count() < 1000) env_error(var, "the interval must be at least 1s");
+      else config_.sources[best].interval = *d;
+      return;
+    }
+    const std::string& id = is_source ? config_.sources[best].id : config_.sinks[best].id;
+    const std::string& type = is_source ? config_.sources[best].type : config_.sinks[best].type;
+    Settings& settings = is_source ? config_.sources[best].settings : config_.sinks[best].settings;
+    const SettingsTable* table = nullptr;
+    if (is_source) {
+      if (const SourceFactory* f = registry_.find(type)) table = &f->settings;
+    } else if (const SinkFactory* f = sink_factories_.find(type)) {
+      table = &f->settings;
+    }
+    const SettingSpec* spec = table == nullptr ? nullptr : find_spec(*table, key);
+    if (spec == nullptr) {
+      env_error(var, fmt::format("'{}' is not a setting of {} '{}' (type {})", key, kind, id, type));
+      return;
+    }
+    if (auto ok = check_setting_value(*spec, value); !ok) {
+      env_error(var, ok.error().message);
+      return;
+    }
+    std::map<std::string, std::string> merged;
+    for (const auto& s : *table) {
+      if (settings.has(s.key)) merged[s.key] = settings.get(s.key);
+    }
+    merged[key] = key == "path" ? resolve_path(value) : value;
+    settings = Settings(*table, std::move(merged));
+  }
+
+  // Two ids that differ only in characters other than letters and digits would share one
+  // environment name; that is an error at the second id.
+  void check_env_tokens(const YAML::Node& node, std::map<std::string, std::string>& tokens, const std::string& id,
+                        const char* kind) {
+    auto [it, inserted] = tokens.emplace(env_token(id), id);
+    if (!inserted && it->second != id) {
+      y_.error(node, "config.env_name",
+               fmt::format("{} ids '{}' and '{}' map to the same environment variable prefix SIGFLOW_{}_{}_; rename one",
+                           kind, it->second, id, kind == std::string("source") ? "SOURCE" : "SINK", it->first));
+    }
   }
 
   YamlReader y_;

@@ -118,8 +118,8 @@ class Compiler {
       }
       rules.push_back(compile_rule(def));
     }
+    if (has_errors(diagnostics_)) return finish(nullptr);  // "unused" would be noise next to errors
     warn_unused();
-    if (has_errors(diagnostics_)) return finish(nullptr);
     hs_database_t* db = build_database();
     if (has_errors(diagnostics_)) return finish(nullptr);
     return finish(std::make_shared<const CompiledRuleSet>(std::move(lists_), std::move(entry_list_),
@@ -159,7 +159,6 @@ class Compiler {
           for (const std::string& variant : variants_.of(term)) {
             const std::string pattern = term_pattern(variant);
             if (pattern.empty()) continue;
-            // The same variant in two entries of one list would be ambiguous for extraction.
             patterns_.push_back({entry_index, term});
             expressions_.push_back(pattern);
             pattern_marks_.push_back(entry.mark);

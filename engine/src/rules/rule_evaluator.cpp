@@ -57,15 +57,12 @@ bool RuleEvaluator::eval(const Expr& e) const {
   return false;
 }
 
-// Collects the terms behind the positive (not negated) list tests of a fired rule.
-void RuleEvaluator::explain(const Expr& e, bool positive, const CompiledRuleSet& set,
-                            std::vector<MatchedTerm>& out) const {
-  if (e.kind == Expr::Kind::not_) {
-    explain(e.children[0], !positive, set, out);
-    return;
-  }
-  for (const Expr& c : e.children) explain(c, positive, set, out);
-  if (!positive || (e.kind != Expr::Kind::any && e.kind != Expr::Kind::all)) return;
+// Collects the terms behind the parts of a fired rule's condition that made it true: true
+// branches of `or`, every part of `and`, never anything under `not`.
+void RuleEvaluator::explain(const Expr& e, const CompiledRuleSet& set, std::vector<MatchedTerm>& out) const {
+  if (e.kind == Expr::Kind::not_ || !eval(e)) return;
+  for (const Expr& c : e.children) explain(c, set, out);
+  if (e.kind != Expr::Kind::any && e.kind != Expr::Kind::all) return;
   for (const PatternHit& hit : hits_) {
     const CompiledPattern& p = set.patterns()[static_cast<std::size_t>(hit.pattern)];
     if (set.list_of_entry(p.entry) != e.list_index || (hit.field & e.fields) == 0) continue;
@@ -128,7 +125,7 @@ Result<std::vector<Alert>> RuleEvaluator::evaluate(const CompiledRuleSet& set, c
     }
     a.event = {event.id, event.source, event.data.url, event.data.title, event.time};
     a.fired_at = fired_at;
-    explain(rule.condition, true, set, a.matched);
+    explain(rule.condition, set, a.matched);
     alerts.push_back(std::move(a));
   }
   current_ = nullptr;

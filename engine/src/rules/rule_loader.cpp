@@ -11,9 +11,21 @@ namespace {
 
 constexpr int kSchemaVersion = 1;
 
+// List and macro names are identifiers, so conditions can refer to them.
+bool check_name(YamlReader& y, const YAML::Node& key, const char* kind) {
+  const std::string& name = key.Scalar();
+  const bool ok = !name.empty() && (std::isalpha(static_cast<unsigned char>(name[0])) || name[0] == '_') &&
+                  std::all_of(name.begin(), name.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
+  if (!ok) {
+    y.error(key, "rules.name", fmt::format("{} name '{}' must start with a letter and contain only letters, digits and '_'", kind, name));
+  }
+  return ok;
+}
+
 void load_lists(YamlReader& y, const YAML::Node& node, RuleSources& out) {
   if (!y.expect_map(node, "'lists'")) return;
   for (const auto& kv : node) {
+    check_name(y, kv.first, "list");
     ListDef list;
     list.name = kv.first.Scalar();
     list.mark = y.mark(kv.first);
@@ -52,6 +64,7 @@ void load_lists(YamlReader& y, const YAML::Node& node, RuleSources& out) {
 void load_macros(YamlReader& y, const YAML::Node& node, RuleSources& out) {
   if (!y.expect_map(node, "'macros'")) return;
   for (const auto& kv : node) {
+    check_name(y, kv.first, "macro");
     if (!kv.second.IsScalar()) {
       y.error(kv.second, "yaml.type", fmt::format("macro '{}' must be a condition string", kv.first.Scalar()));
       continue;

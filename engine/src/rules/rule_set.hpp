@@ -100,7 +100,7 @@ class RuleEvaluator {
 
  private:
   bool eval(const Expr& e) const;
-  void explain(const Expr& e, bool positive, const CompiledRuleSet& set, std::vector<MatchedTerm>& out) const;
+  void explain(const Expr& e, const CompiledRuleSet& set, std::vector<MatchedTerm>& out) const;
 
   hs_scratch* scratch_ = nullptr;
   std::vector<std::uint8_t> entry_fields_;  // global entry -> mask of fields it was found in

@@ -200,7 +200,9 @@ Result<RunStats> StandaloneRuntime::run_until_stopped() {
     });
     auto port = admin->listen(m.config.admin.host, m.config.admin.port);
     if (!port) return port.error();
-    m.log->info("admin endpoint listening on http://{}:{} (/metrics, /healthz, /readyz)", m.config.admin.host, *port);
+    const std::string& host = m.config.admin.host;
+    m.log->info("admin endpoint listening on http://{}:{} (/metrics, /healthz, /readyz)",
+                host.find(':') == std::string::npos ? host : "[" + host + "]", *port);
   }
 
   // A second SIGINT/SIGTERM while draining exits at once.

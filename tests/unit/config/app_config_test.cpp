@@ -93,9 +93,9 @@ TEST_F(AppConfigTest, ErrorsNameTheKeyAndLine) {
       {"rules: [r.yaml]\nsources:\n  - {id: a, type: feed, url: x}\n  - {id: a, type: feed, url: y}\n",
        ":4:10: error: duplicate source id 'a'"},
       {"rules: [r.yaml]\nsinks:\n  - type: file\n", ":3:5: error: sink 'file' is missing required key 'path'"},
-      {"rules: [r.yaml]\nadmin:\n  listen: localhost\n", ":3:11: error: 'admin.listen' must be host:port"},
+      {"rules: [r.yaml]\nadmin:\n  listen: localhost\n", ":3:11: error: 'admin.listen' must be an IP address and port"},
       {"rules: [r.yaml]\nbus:\n  capacity: -1\n", ":3:13: error: 'capacity' in 'bus' must be a positive integer"},
-      {"sources: []\n", "error: no rules configured"},
+      {"sources: []\n", "sigflow.yaml: error: no rules configured"},
       {"rules: [r.yaml\n", ":2:1: error:"},
   };
   for (const auto& [yaml, expected] : cases) {
@@ -131,7 +131,41 @@ TEST_F(AppConfigTest, BadEnvironmentOverridesAreErrorsNamingTheVariable) {
   EXPECT_NE(first_error(load(yaml, {{"SIGFLOW_SOURCE_NEWS_COLOUR", "red"}})).find("'colour' is not a setting of source 'news'"),
             std::string::npos);
   EXPECT_NE(first_error(load(yaml, {{"SIGFLOW_SOURCE_OTHER_URL", "x"}})).find("names no configured source"), std::string::npos);
-  EXPECT_NE(first_error(load(yaml, {{"SIGFLOW_ADMIN_LISTEN", "nope"}})).find("must be host:port"), std::string::npos);
+  EXPECT_NE(first_error(load(yaml, {{"SIGFLOW_ADMIN_LISTEN", "nope"}})).find("must be an IP address and port"), std::string::npos);
+}
+
+TEST_F(AppConfigTest, EnvironmentNamesResolveToTheLongestMatchingId) {
+  const std::string yaml = "sources:\n  - {id: a, type: feed, url: a.xml}\n  - {id: a_b, type: feed, url: b.xml}\nrules: [r.yaml]\n";
+  auto r = load(yaml, {{"SIGFLOW_SOURCE_A_B_URL", "https://b.example/rss"}, {"SIGFLOW_SOURCE_A_URL", "https://a.example/rss"}});
+  ASSERT_TRUE(r.value) << first_error(r);
+  EXPECT_EQ(r.value->sources[0].url, "https://a.example/rss");
+  EXPECT_EQ(r.value->sources[1].url, "https://b.example/rss");
+
+  auto clash = load("sources:\n  - {id: news-cn, type: feed, url: a.xml}\n  - {id: news_cn, type: feed, url: b.xml}\nrules: [r.yaml]\n");
+  EXPECT_NE(first_error(clash).find("source ids 'news-cn' and 'news_cn' map to the same environment variable prefix"),
+            std::string::npos)
+      << first_error(clash);
+}
+
+TEST_F(AppConfigTest, EnvironmentIntervalKeepsTheOneSecondMinimumAndUnknownNamesWarn) {
+  const std::string yaml = "sources:\n  - {id: news, type: feed, url: a.xml}\nrules: [r.yaml]\n";
+  EXPECT_NE(first_error(load(yaml, {{"SIGFLOW_SOURCE_NEWS_INTERVAL", "0s"}})).find("at least 1s"), std::string::npos);
+  auto typo = load(yaml, {{"SIGFLOW_LOGLEVEL", "debug"}});
+  ASSERT_TRUE(typo.value);
+  ASSERT_EQ(typo.diagnostics.size(), 1u);
+  EXPECT_EQ(typo.diagnostics[0].level, Diagnostic::Level::warning);
+  EXPECT_NE(format_diagnostic(typo.diagnostics[0]).find("environment SIGFLOW_LOGLEVEL"), std::string::npos);
+  // The implicit stdout sink exists before overrides apply.
+  EXPECT_NE(first_error(load(yaml, {{"SIGFLOW_SINK_STDOUT_PATH", "x"}})).find("'path' is not a setting of sink 'stdout'"),
+            std::string::npos);
+}
+
+TEST_F(AppConfigTest, AdminListenMustBeAnIpAddress) {
+  EXPECT_NE(first_error(load("rules: [r.yaml]\nadmin:\n  listen: localhost:9464\n")).find("must be an IP address and port"),
+            std::string::npos);
+  auto v6 = load("rules: [r.yaml]\nadmin:\n  listen: '[::1]:9464'\n");
+  ASSERT_TRUE(v6.value) << first_error(v6);
+  EXPECT_EQ(v6.value->admin.host, "::1");
 }
 
 TEST_F(AppConfigTest, ShippedConfigFilesValidate) {

@@ -58,6 +58,7 @@ TEST(RuleCompiler, ReportsErrorsWithFileLineAndColumn) {
       {"schema version", "schema_version: 2\n", 1, 17, "unsupported schema_version '2'"},
       {"unknown top-level key", "schema_version: 1\nrulez: []\n", 2, 1, "unknown key 'rulez'"},
       {"duplicate rule id", head + "rules:\n  - {id: r, signal: s, condition: any(verbs)}\n  - {id: r, signal: s, condition: any(verbs)}\n", 6, 5, "duplicate rule id 'r'"},
+      {"list name", "schema_version: 1\nlists:\n  cloud-providers: [x]\n", 3, 3, "list name 'cloud-providers' must start with a letter"},
       {"macro cycle", head + "macros:\n  a: b\n  b: a\nrules:\n  - {id: r, signal: s, condition: a}\n", 6, 6, "refers to itself"},
   };
   for (const auto& c : cases) {

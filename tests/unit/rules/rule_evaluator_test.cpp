@@ -107,6 +107,18 @@ TEST_F(RuleEvaluatorTest, AlertsCarryEntitiesSummaryAndExplanation) {
   for (const auto& m : a.matched) EXPECT_NE(m.list, "denials");  // negated tests never explain a match
 }
 
+TEST(RuleEvaluator, ExplanationsComeOnlyFromTheBranchesThatWereTrue) {
+  sigflow::test::TempDir dir;
+  auto c = compile_text(dir, "schema_version: 1\nlists:\n  g: [gamma]\n  ab: [alpha, beta]\n  x: [chi]\n"
+                             "rules:\n  - {id: r, signal: s, condition: (any(g) or all(ab)) and not any(x)}\n");
+  ASSERT_TRUE(c.set) << rendered(c.diagnostics);
+  RuleEvaluator ev;
+  auto r = ev.evaluate(*c.set, event("gamma and alpha"), "t");  // all(ab) is false: only gamma explains
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->size(), 1u);
+  EXPECT_EQ((*r)[0].matched, (std::vector<MatchedTerm>{{"g", "gamma", "title"}}));
+}
+
 TEST(RuleEvaluator, EmptyRuleSetMatchesNothing) {
   sigflow::test::TempDir dir;
   auto c = compile_text(dir, "schema_version: 1\nrules: []\n");
