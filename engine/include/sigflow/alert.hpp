@@ -2,6 +2,7 @@
 // Alert: what a rule emits for an event; every sink renders from this. The JSON shape is a
 // stable contract (docs/architecture.md#alert).
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,6 +31,18 @@ struct MatchedTerm {
   auto operator<=>(const MatchedTerm&) const = default;
 };
 
+// One value of an entity: a canonical name ("Alibaba Cloud") or a number (amount_usd).
+struct EntityValue {
+  std::string text;              // names; for numbers, the number as written in JSON
+  std::optional<double> number;  // set for numeric entities
+
+  EntityValue() = default;
+  EntityValue(std::string s) : text(std::move(s)) {}  // NOLINT(google-explicit-constructor)
+  EntityValue(const char* s) : text(s) {}             // NOLINT(google-explicit-constructor)
+  static EntityValue of(double n);
+  bool operator==(const EntityValue& other) const = default;
+};
+
 struct Alert {
   std::string id;  // deterministic: see make_alert_id()
   std::string rule;
@@ -37,11 +50,14 @@ struct Alert {
   Severity severity = Severity::info;
   std::string summary;
   std::map<std::string, std::string> labels;
-  // Entity name -> canonical values, e.g. provider -> ["Alibaba Cloud"].
-  std::map<std::string, std::vector<std::string>> entities;
+  // Entity name -> values, e.g. provider -> ["Alibaba Cloud"], amount_usd -> [1e9].
+  std::map<std::string, std::vector<EntityValue>> entities;
   AlertEventRef event;
   std::string fired_at;  // RFC 3339 UTC
   std::vector<MatchedTerm> matched;
+  // The rule's dedup key rendered for this alert (empty when the rule has no dedup): repeats
+  // with the same key within the rule's ttl are suppressed, and Kafka keys alerts by it.
+  std::string dedup_key;
 
   std::string to_json() const;
   static Result<Alert> from_json(std::string_view json);

@@ -27,6 +27,12 @@ std::string make_alert_id(std::string_view rule_id, std::string_view event_id, s
   return stable_hash({"alert", rule_id, event_id, window});
 }
 
+EntityValue EntityValue::of(double n) {
+  EntityValue v(fmt::format("{}", n));
+  v.number = n;
+  return v;
+}
+
 std::string Alert::to_json() const {
   json::Writer w;
   w.begin_object()
@@ -39,7 +45,14 @@ std::string Alert::to_json() const {
   for (const auto& [k, v] : labels) w.field(k, v);
   w.end_object();
   w.key("entities").begin_object();
-  for (const auto& [k, v] : entities) w.string_array(k, v);
+  for (const auto& [k, values] : entities) {
+    w.key(k).begin_array();
+    for (const auto& v : values) {
+      if (v.number) w.value(*v.number);
+      else w.value(v.text);
+    }
+    w.end_array();
+  }
   w.end_object();
   w.key("event")
       .begin_object()
@@ -50,6 +63,7 @@ std::string Alert::to_json() const {
       .field("time", event.time)
       .end_object();
   w.field("fired_at", fired_at);
+  w.field("dedup_key", dedup_key, true);
   w.key("matched").begin_array();
   for (const auto& m : matched) {
     w.begin_object().field("list", m.list).field("term", m.term).field("field", m.field).end_object();
@@ -73,9 +87,29 @@ Result<Alert> Alert::from_json(std::string_view text) {
   const std::string severity = r.string("severity", true);
   a.summary = r.string("summary");
   a.labels = r.string_map("labels");
-  a.entities = r.string_array_map("entities");
+  json::ObjectReader ents = r.object("entities");
+  std::string bad_entity;
+  ents.for_each([&](std::string_view k, simdjson::dom::element v) {
+    simdjson::dom::array arr;
+    if (v.get_array().get(arr) != simdjson::SUCCESS) {
+      bad_entity = k;
+      return;
+    }
+    auto& values = a.entities[std::string(k)];
+    for (simdjson::dom::element item : arr) {
+      std::string_view s;
+      double d = 0;
+      if (item.get_string().get(s) == simdjson::SUCCESS) values.emplace_back(std::string(s));
+      else if (item.get_double().get(d) == simdjson::SUCCESS) values.push_back(EntityValue::of(d));
+      else bad_entity = k;
+    }
+  });
+  if (!bad_entity.empty()) {
+    return make_error("json.schema", fmt::format("field 'entities.{}' must be an array of strings or numbers", bad_entity));
+  }
   json::ObjectReader ev = r.object("event", true);
   a.fired_at = r.string("fired_at", true);
+  a.dedup_key = r.string("dedup_key");
   if (!r.ok()) return r.error();
   a.event.id = ev.string("id", true);
   a.event.source = ev.string("source");

@@ -67,15 +67,6 @@ std::map<std::string, std::string> ObjectReader::string_map(std::string_view key
   return out;
 }
 
-std::map<std::string, std::vector<std::string>> ObjectReader::string_array_map(std::string_view key) {
-  std::map<std::string, std::vector<std::string>> out;
-  ObjectReader nested = object(key);
-  if (!ok()) return out;
-  nested.for_each([&](std::string_view k, simdjson::dom::element) { out.emplace(std::string(k), nested.string_array(k)); });
-  absorb(nested);
-  return out;
-}
-
 ObjectReader ObjectReader::object(std::string_view key, bool required) {
   simdjson::dom::element e;
   simdjson::dom::object o;

@@ -28,7 +28,6 @@ class ObjectReader {
   std::string string(std::string_view key, bool required = false);
   std::vector<std::string> string_array(std::string_view key);
   std::map<std::string, std::string> string_map(std::string_view key);
-  std::map<std::string, std::vector<std::string>> string_array_map(std::string_view key);
   bool has(std::string_view key) const;
   ObjectReader object(std::string_view key, bool required = false);
   // Fields of the object (none for an absent object).

@@ -1,13 +1,16 @@
 #include <hs/hs.h>
 #include <opencc/opencc.h>
+#include <re2/re2.h>
 
 #include <functional>
 #include <map>
 #include <set>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "core/yaml_reader.hpp"
+#include "rules/compat_text.hpp"
 #include "rules/rule_set.hpp"
 
 namespace sigflow::rules {
@@ -93,14 +96,61 @@ std::string term_pattern(const std::string& term) {
   return p;
 }
 
-const std::set<std::string>& builtin_placeholders() {
-  static const std::set<std::string> names{"title", "url", "source", "time", "signal", "rule"};
-  return names;
+std::string lower_ascii(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
 }
+
+constexpr std::string_view kEventFields[] = {"title", "summary", "content", "url", "source", "type", "lang", "guid",
+                                              "time", "authors", "categories"};
+constexpr std::string_view kBuiltinPlaceholders[] = {"title", "url", "source", "time", "signal", "rule"};
+
+std::optional<FieldRef::Kind> event_field_kind(std::string_view name) {
+  using K = FieldRef::Kind;
+  static const std::map<std::string_view, K> kinds = {
+      {"title", K::title}, {"summary", K::summary}, {"content", K::content}, {"url", K::url},
+      {"source", K::source}, {"type", K::type}, {"lang", K::lang}, {"guid", K::guid}, {"time", K::time},
+      {"authors", K::authors}, {"categories", K::categories}, {"amount_usd", K::amount_usd},
+      {"amount", K::amount}, {"currency", K::currency}, {"percent", K::percent}};
+  auto it = kinds.find(name);
+  if (it == kinds.end()) return std::nullopt;
+  return it->second;
+}
+
+std::string_view op_text(Expr::Op op) {
+  switch (op) {
+    case Expr::Op::eq: return "==";
+    case Expr::Op::ne: return "!=";
+    case Expr::Op::lt: return "<";
+    case Expr::Op::le: return "<=";
+    case Expr::Op::gt: return ">";
+    case Expr::Op::ge: return ">=";
+    case Expr::Op::contains: return "contains";
+    case Expr::Op::icontains: return "icontains";
+    case Expr::Op::startswith: return "startswith";
+    case Expr::Op::endswith: return "endswith";
+  }
+  return "?";
+}
+
+std::string literal_text(const Literal& l) { return l.is_number ? l.text : fmt::format("\"{}\"", l.text); }
+
+std::string fields_suffix(std::uint8_t fields) {
+  if (fields == kAllTextFields) return "";
+  for (TextField f : kTextFields) {
+    if (fields == static_cast<std::uint8_t>(f)) return fmt::format(", {}", to_string(f));
+  }
+  return "";
+}
+
+// Names available to one rule's condition and templates beyond the event fields.
+struct RuleScope {
+  std::map<std::string, const ExtractSpec*> entities;
+};
 
 class Compiler {
  public:
-  explicit Compiler(const RuleSources& src) : src_(src) {}
+  Compiler(const RuleSources& src, const CompileOptions& options) : src_(src), options_(options) {}
 
   LoadResult<std::shared_ptr<const CompiledRuleSet>> run() {
     if (!variants_.error().empty()) {
@@ -109,21 +159,33 @@ class Compiler {
     }
     index_lists();
     index_macros();
-    std::vector<CompiledRule> rules;
     std::set<std::string> rule_ids;
     for (const RuleDef& def : src_.rules) {
       if (!rule_ids.insert(def.id).second) {
         error(def.mark, "rules.duplicate_id", fmt::format("duplicate rule id '{}'", def.id));
         continue;
       }
-      rules.push_back(compile_rule(def));
+      parts_.rules.push_back(compile_rule(def));
+    }
+    for (const MacroDef& def : src_.macros) {  // unused macros still get a syntax check
+      if (used_macros_.contains(def.name)) continue;
+      ParseOutcome parsed = parse_expression(def.condition);
+      if (!parsed.errors.empty()) error(offset_mark(def.condition_mark, parsed.errors[0].offset), "rules.syntax", parsed.errors[0].message);
     }
     if (has_errors(diagnostics_)) return finish(nullptr);  // "unused" would be noise next to errors
     warn_unused();
-    hs_database_t* db = build_database();
-    if (has_errors(diagnostics_)) return finish(nullptr);
-    return finish(std::make_shared<const CompiledRuleSet>(std::move(lists_), std::move(entry_list_),
-                                                          std::move(patterns_), std::move(rules), db));
+    build_prefilter();
+    build_databases();
+    if (has_errors(diagnostics_)) {
+      for (auto& d : parts_.databases) {
+        if (d.db != nullptr) hs_free_database(d.db);
+        d.db = nullptr;
+      }
+      return finish(nullptr);
+    }
+    parts_.tests = src_.tests;
+    parts_.rates = options_.rates;
+    return finish(std::make_shared<const CompiledRuleSet>(std::move(parts_)));
   }
 
  private:
@@ -147,26 +209,33 @@ class Compiler {
         error(def.mark, "rules.duplicate_list", fmt::format("duplicate list '{}' (list names are shared across files)", def.name));
         continue;
       }
-      const int index = static_cast<int>(lists_.size());
+      const int index = static_cast<int>(parts_.lists.size());
       list_index_[def.name] = index;
-      list_marks_.push_back(def.mark);
-      CompiledList list{def.name, {}, static_cast<int>(entry_list_.size())};
+      CompiledList list{def.name, {}, static_cast<int>(parts_.entry_list.size()), {}};
+      std::vector<int> pattern_ids;
       for (const ListEntryDef& entry : def.entries) {
-        const int entry_index = static_cast<int>(entry_list_.size());
-        entry_list_.push_back(index);
+        const int entry_index = static_cast<int>(parts_.entry_list.size());
+        parts_.entry_list.push_back(index);
         list.entry_names.push_back(entry.name);
         for (const std::string& term : entry.terms) {
-          for (const std::string& variant : variants_.of(term)) {
-            const std::string pattern = term_pattern(variant);
+          const std::string normalized = has_compat_forms(term) ? nfkc(term) : term;
+          for (const std::string& variant : variants_.of(normalized)) {
+            list.exact.insert(lower_ascii(variant));
+            std::string pattern = term_pattern(variant);
             if (pattern.empty()) continue;
-            patterns_.push_back({entry_index, term});
-            expressions_.push_back(pattern);
+            pattern_ids.push_back(static_cast<int>(parts_.patterns.size()));
+            parts_.patterns.push_back({entry_index, term, variant.size()});
+            expressions_.push_back(std::move(pattern));
             pattern_marks_.push_back(entry.mark);
           }
         }
       }
-      lists_.push_back(std::move(list));
+      list_patterns_.push_back(std::move(pattern_ids));
+      parts_.lists.push_back(std::move(list));
     }
+    list_fields_.assign(parts_.lists.size(), 0);
+    list_positional_.assign(parts_.lists.size(), false);
+    parts_.rules_by_list.assign(parts_.lists.size(), {});
   }
 
   void index_macros() {
@@ -179,60 +248,166 @@ class Compiler {
     }
   }
 
-  // Parses a condition and resolves names; macros are inlined (recursion is an error).
-  std::optional<Expr> resolve_condition(const std::string& text, const SourceMark& mark, std::vector<std::string>& stack) {
+  // Parses a condition and resolves names and types; macros are inlined (recursion is an error).
+  std::optional<Expr> resolve_condition(const std::string& text, const SourceMark& mark, const RuleScope& scope,
+                                        std::vector<std::string>& stack) {
     ParseOutcome parsed = parse_expression(text);
     if (!parsed.errors.empty()) {
       error(offset_mark(mark, parsed.errors[0].offset), "rules.syntax", parsed.errors[0].message);
       return std::nullopt;
     }
     Expr e = std::move(parsed.expr[0]);
-    if (!resolve(e, text, mark, stack)) return std::nullopt;
+    if (!resolve(e, mark, scope, stack)) return std::nullopt;
     return e;
   }
 
-  bool resolve(Expr& e, const std::string& text, const SourceMark& mark, std::vector<std::string>& stack) {
+  int resolve_list(const std::string& name, const SourceMark& at) {
+    auto it = list_index_.find(name);
+    if (it == list_index_.end()) {
+      error(at, "rules.unknown_list", fmt::format("unknown list '{}'{}", name, suggestion(name, list_index_)));
+      return -1;
+    }
+    used_lists_.insert(name);
+    return it->second;
+  }
+
+  std::optional<FieldRef> resolve_field(const std::string& name, const SourceMark& at, const RuleScope& scope) {
+    FieldRef f;
+    if (name.rfind("data.", 0) == 0 && name.size() > 5) {
+      f.kind = FieldRef::Kind::data;
+      f.key = name.substr(5);
+      return f;
+    }
+    if (auto it = scope.entities.find(name); it != scope.entities.end()) {
+      const ExtractSpec& spec = *it->second;
+      if (spec.kind == ExtractSpec::Kind::list) {
+        f.kind = FieldRef::Kind::entity;
+        f.key = name;
+        f.list_index = spec.list_index;
+        return f;
+      }
+    }
+    if (auto kind = event_field_kind(name)) {
+      f.kind = *kind;
+      return f;
+    }
+    std::map<std::string, int> known;
+    for (auto n : kEventFields) known.emplace(std::string(n), 0);
+    for (auto n : {"amount_usd", "amount", "currency", "percent"}) known.emplace(n, 0);
+    for (const auto& [n, unused] : scope.entities) known.emplace(n, 0);
+    error(at, "rules.unknown_field",
+          fmt::format("unknown field '{}'{} (fields: event fields such as title or data.<key>, amount_usd, amount, currency, percent, "
+                      "or a list entity named in extract)",
+                      name, suggestion(name, known)));
+    return std::nullopt;
+  }
+
+  bool resolve(Expr& e, const SourceMark& mark, const RuleScope& scope, std::vector<std::string>& stack) {
+    const SourceMark at = offset_mark(mark, e.offset);
     switch (e.kind) {
       case Expr::Kind::and_:
       case Expr::Kind::or_:
       case Expr::Kind::not_: {
         bool ok = true;
-        for (Expr& c : e.children) ok = resolve(c, text, mark, stack) && ok;
+        for (Expr& c : e.children) ok = resolve(c, mark, scope, stack) && ok;
         return ok;
       }
       case Expr::Kind::any:
-      case Expr::Kind::all: {
-        auto it = list_index_.find(e.name);
-        if (it == list_index_.end()) {
-          error(offset_mark(mark, e.offset), "rules.unknown_list", fmt::format("unknown list '{}'{}", e.name, suggestion(e.name, list_index_)));
-          return false;
+      case Expr::Kind::all:
+        e.list_index = resolve_list(e.name, at);
+        if (e.list_index >= 0) list_fields_[static_cast<std::size_t>(e.list_index)] |= e.fields;
+        return e.list_index >= 0;
+      case Expr::Kind::near: {
+        e.list_index = resolve_list(e.name, at);
+        const std::size_t second = e.name.size() + 1;  // "a, b": close enough to point at b's neighbourhood
+        e.list_index2 = resolve_list(e.name2, offset_mark(mark, e.offset + second));
+        if (e.list_index < 0 || e.list_index2 < 0) return false;
+        for (int l : {e.list_index, e.list_index2}) {
+          list_fields_[static_cast<std::size_t>(l)] |= e.fields;
+          list_positional_[static_cast<std::size_t>(l)] = true;
         }
-        e.list_index = it->second;
-        used_lists_.insert(e.name);
         return true;
       }
       case Expr::Kind::macro: {
         auto it = macros_.find(e.name);
         if (it == macros_.end()) {
           std::string hint = list_index_.contains(e.name) ? fmt::format(" ('{}' is a list: write any({}))", e.name, e.name)
-                                                          : suggestion(e.name, macros_);
-          error(offset_mark(mark, e.offset), "rules.unknown_macro", fmt::format("unknown macro '{}'{}", e.name, hint));
+                             : event_field_kind(e.name) || scope.entities.contains(e.name)
+                                 ? fmt::format(" ('{}' is a field: test it, as in {} exists)", e.name, e.name)
+                                 : suggestion(e.name, macros_);
+          error(at, "rules.unknown_macro", fmt::format("unknown macro '{}'{}", e.name, hint));
           return false;
         }
         if (std::find(stack.begin(), stack.end(), e.name) != stack.end()) {
-          error(offset_mark(mark, e.offset), "rules.macro_cycle", fmt::format("macro '{}' refers to itself", e.name));
+          error(at, "rules.macro_cycle", fmt::format("macro '{}' refers to itself", e.name));
           return false;
         }
         used_macros_.insert(e.name);
         stack.push_back(e.name);
-        auto inlined = resolve_condition(it->second->condition, it->second->condition_mark, stack);
+        auto inlined = resolve_condition(it->second->condition, it->second->condition_mark, scope, stack);
         stack.pop_back();
         if (!inlined) return false;
         e = std::move(*inlined);
         return true;
       }
+      default:
+        return resolve_test(e, mark, scope);
     }
-    return false;
+  }
+
+  bool resolve_test(Expr& e, const SourceMark& mark, const RuleScope& scope) {
+    const SourceMark at = offset_mark(mark, e.offset);
+    const SourceMark value_at = offset_mark(mark, e.value_offset);
+    auto field = resolve_field(e.name, at, scope);
+    if (!field) return false;
+    e.field = *field;
+    const ValueType type = field->type();
+    const bool stringy = type == ValueType::string || type == ValueType::strings;
+    switch (e.kind) {
+      case Expr::Kind::exists:
+        return true;
+      case Expr::Kind::compare:
+      case Expr::Kind::in_values:
+        for (const Literal& v : e.values) {
+          if (v.is_number != (type == ValueType::number)) {
+            error(value_at, "rules.type",
+                  fmt::format("'{}' is {} but {} is {}", e.name, to_string(type), literal_text(v),
+                              v.is_number ? "a number" : "a string"));
+            return false;
+          }
+        }
+        return true;
+      case Expr::Kind::in_list:
+        if (!stringy) {
+          error(at, "rules.type", fmt::format("'{} in {}' needs a string field, but '{}' is {}", e.name, e.name2, e.name, to_string(type)));
+          return false;
+        }
+        e.list_index = resolve_list(e.name2, value_at);
+        return e.list_index >= 0;
+      case Expr::Kind::string_op:
+        if (!stringy) {
+          error(at, "rules.type", fmt::format("'{}' needs a string field, but '{}' is {}", op_text(e.op), e.name, to_string(type)));
+          return false;
+        }
+        return true;
+      case Expr::Kind::regex: {
+        if (!stringy) {
+          error(at, "rules.type", fmt::format("'regex' needs a string field, but '{}' is {}", e.name, to_string(type)));
+          return false;
+        }
+        re2::RE2::Options options;
+        options.set_log_errors(false);
+        auto re = std::make_shared<re2::RE2>(e.values[0].text, options);
+        if (!re->ok()) {
+          error(value_at, "rules.regex", fmt::format("invalid regex: {}", re->error()));
+          return false;
+        }
+        e.regex = std::move(re);
+        return true;
+      }
+      default:
+        return false;
+    }
   }
 
   template <typename Map>
@@ -258,31 +433,29 @@ class Compiler {
     return best.empty() ? "" : fmt::format(" (did you mean '{}'?)", best);
   }
 
-  SummaryTemplate compile_summary(const RuleDef& def) {
-    SummaryTemplate t;
-    const std::string& s = def.summary.empty() ? std::string("{title}") : def.summary;
-    std::set<std::string> entities;
-    for (const auto& ex : def.extract) entities.insert(ex.entity);
+  Template compile_template(const std::string& text, const SourceMark& mark, const std::set<std::string>& names,
+                            const char* what) {
+    Template t;
     std::string literal;
-    for (std::size_t i = 0; i < s.size(); ++i) {
-      if (s.compare(i, 2, "{{") == 0 || s.compare(i, 2, "}}") == 0) {
-        literal.push_back(s[i]);
+    for (std::size_t i = 0; i < text.size(); ++i) {
+      if (text.compare(i, 2, "{{") == 0 || text.compare(i, 2, "}}") == 0) {
+        literal.push_back(text[i]);
         ++i;
         continue;
       }
-      if (s[i] != '{') {
-        literal.push_back(s[i]);
+      if (text[i] != '{') {
+        literal.push_back(text[i]);
         continue;
       }
-      const std::size_t close = s.find('}', i);
+      const std::size_t close = text.find('}', i);
       if (close == std::string::npos) {
-        error(offset_mark(def.summary_mark, i), "rules.template", "unclosed '{' in summary (write {{ for a literal brace)");
+        error(offset_mark(mark, i), "rules.template", fmt::format("unclosed '{{' in {} (write {{{{ for a literal brace)", what));
         return t;
       }
-      const std::string name = s.substr(i + 1, close - i - 1);
-      if (!builtin_placeholders().contains(name) && !entities.contains(name)) {
-        error(offset_mark(def.summary_mark, i + 1), "rules.template",
-              fmt::format("unknown placeholder '{{{}}}' in summary (use title, url, source, time, signal, rule or an extract name)", name));
+      const std::string name = text.substr(i + 1, close - i - 1);
+      if (!names.contains(name)) {
+        error(offset_mark(mark, i + 1), "rules.template",
+              fmt::format("unknown placeholder '{{{}}}' in {} (use {})", name, what, fmt::join(names, ", ")));
       }
       if (!literal.empty()) t.parts.push_back({false, std::move(literal)});
       literal.clear();
@@ -304,21 +477,94 @@ class Compiler {
     if (def.signal.find_first_of(" \t") != std::string::npos) {
       error(def.mark, "rules.signal", fmt::format("rule '{}': signal '{}' must be a single word such as funding_round", def.id, def.signal));
     }
+    std::set<std::string> placeholders(std::begin(kBuiltinPlaceholders), std::end(kBuiltinPlaceholders));
+    for (const ExtractDef& ex : def.extract) {
+      ExtractSpec spec;
+      spec.entity = ex.entity;
+      if (ex.source == "money") {
+        spec.kind = ExtractSpec::Kind::money;
+        placeholders.insert({ex.entity, "currency", "amount_usd"});
+      } else if (ex.source == "percent" || ex.source == "date") {
+        spec.kind = ex.source == "percent" ? ExtractSpec::Kind::percent : ExtractSpec::Kind::date;
+        placeholders.insert(ex.entity);
+      } else {
+        auto it = list_index_.find(ex.source);
+        if (it == list_index_.end()) {
+          error(ex.mark, "rules.unknown_list",
+                fmt::format("extract '{}' names unknown list '{}'{} (or use money, percent or date)", ex.entity, ex.source,
+                            suggestion(ex.source, list_index_)));
+          continue;
+        }
+        used_lists_.insert(ex.source);
+        list_fields_[static_cast<std::size_t>(it->second)] |= kAllTextFields;
+        spec.list_index = it->second;
+        placeholders.insert(ex.entity);
+      }
+      r.extract.push_back(std::move(spec));
+    }
+    RuleScope scope;
+    for (const ExtractSpec& spec : r.extract) scope.entities.emplace(spec.entity, &spec);
     std::vector<std::string> stack;
     if (!def.condition.empty()) {
-      if (auto cond = resolve_condition(def.condition, def.condition_mark, stack)) r.condition = std::move(*cond);
+      if (auto cond = resolve_condition(def.condition, def.condition_mark, scope, stack)) r.condition = std::move(*cond);
     }
-    for (const ExtractDef& ex : def.extract) {
-      auto it = list_index_.find(ex.list);
-      if (it == list_index_.end()) {
-        error(ex.mark, "rules.unknown_list", fmt::format("extract '{}' names unknown list '{}'{}", ex.entity, ex.list, suggestion(ex.list, list_index_)));
-        continue;
+    std::set<std::string> exception_names;
+    for (const ExceptionDef& ex : def.exceptions) {
+      if (!exception_names.insert(ex.name).second) {
+        error(ex.mark, "rules.duplicate_exception", fmt::format("rule '{}' has two exceptions named '{}'", def.id, ex.name));
       }
-      used_lists_.insert(ex.list);
-      r.extract.emplace_back(ex.entity, it->second);
+      if (auto cond = resolve_condition(ex.condition, ex.condition_mark, scope, stack)) {
+        r.exceptions.push_back({ex.name, std::move(*cond)});
+      }
     }
-    r.summary = compile_summary(def);
+    r.summary = compile_template(def.summary.empty() ? std::string("{title}") : def.summary, def.summary_mark, placeholders, "summary");
+    if (def.dedup) {
+      r.dedup_key = compile_template(def.dedup->key, def.dedup->key_mark, placeholders, "the dedup key");
+      r.dedup_ttl = def.dedup->ttl;
+      if (r.dedup_ttl.count() <= 0) error(def.dedup->key_mark, "rules.ttl", fmt::format("rule '{}': dedup ttl must be positive", def.id));
+    }
+    if (!has_errors(diagnostics_)) warn_never_fires(r, def);
     return r;
+  }
+
+  // A conjunction that requires a test and its negation can never be true.
+  void warn_never_fires(const CompiledRule& r, const RuleDef& def) {
+    std::function<bool(const Expr&)> contradictory = [&](const Expr& e) -> bool {
+      if (e.kind == Expr::Kind::and_) {
+        std::set<std::string> positive, negative;
+        for (const Expr& c : e.children) {
+          if (c.kind == Expr::Kind::not_) negative.insert(describe_untyped(c.children[0]));
+          else positive.insert(describe_untyped(c));
+        }
+        for (const auto& p : positive) {
+          if (negative.contains(p)) return true;
+        }
+        return std::any_of(e.children.begin(), e.children.end(), contradictory);
+      }
+      if (e.kind == Expr::Kind::or_) return std::all_of(e.children.begin(), e.children.end(), contradictory);
+      return false;
+    };
+    if (contradictory(r.condition)) {
+      warning(def.condition_mark, "rules.never_fires", fmt::format("rule '{}' can never fire: its condition requires a test and its negation", def.id));
+    }
+  }
+
+  std::string describe_untyped(const Expr& e) const {
+    // Structural key for comparisons; list indexes are resolved by now.
+    switch (e.kind) {
+      case Expr::Kind::and_:
+      case Expr::Kind::or_: {
+        std::vector<std::string> parts;
+        for (const Expr& c : e.children) parts.push_back(describe_untyped(c));
+        return fmt::format("({})", fmt::join(parts, e.kind == Expr::Kind::and_ ? " and " : " or "));
+      }
+      case Expr::Kind::not_: return "not " + describe_untyped(e.children[0]);
+      default: break;
+    }
+    std::vector<std::string> values;
+    for (const auto& v : e.values) values.push_back(literal_text(v));
+    return fmt::format("{}|{}|{}|{}|{}|{}|{}|{}", static_cast<int>(e.kind), e.name, e.name2, e.fields, e.distance,
+                       static_cast<int>(e.op), fmt::join(values, ","), e.list_index);
   }
 
   void warn_unused() {
@@ -328,73 +574,149 @@ class Compiler {
     for (const MacroDef& def : src_.macros) {
       if (used_macros_.contains(def.name)) continue;
       warning(def.mark, "rules.unused_macro", fmt::format("macro '{}' is never used", def.name));
-      std::vector<std::string> stack{def.name};
-      resolve_condition(def.condition, def.condition_mark, stack);  // still report its errors
     }
   }
 
-  hs_database_t* build_database() {
-    if (expressions_.empty()) return nullptr;
-    std::vector<const char*> exprs;
-    std::vector<unsigned int> flags;
-    std::vector<unsigned int> ids;
-    for (std::size_t i = 0; i < expressions_.size(); ++i) {
-      exprs.push_back(expressions_[i].c_str());
-      flags.push_back(HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH | HS_FLAG_UTF8);
-      ids.push_back(static_cast<unsigned int>(i));
+  // The lists of which at least one must hit for `e` to be true; nullopt when `e` can be true
+  // without any term hit (a field test, a negation).
+  std::optional<std::set<int>> required_lists(const Expr& e) const {
+    switch (e.kind) {
+      case Expr::Kind::any:
+      case Expr::Kind::all:
+      case Expr::Kind::near:
+        return std::set<int>{e.list_index};
+      case Expr::Kind::and_: {
+        std::optional<std::set<int>> best;
+        for (const Expr& c : e.children) {
+          auto need = required_lists(c);
+          if (need && (!best || need->size() < best->size())) best = std::move(need);
+        }
+        return best;
+      }
+      case Expr::Kind::or_: {
+        std::set<int> all;
+        for (const Expr& c : e.children) {
+          auto need = required_lists(c);
+          if (!need) return std::nullopt;
+          all.insert(need->begin(), need->end());
+        }
+        return all;
+      }
+      default:
+        return std::nullopt;
     }
-    hs_database_t* db = nullptr;
-    hs_compile_error_t* compile_error = nullptr;
-    if (hs_compile_multi(exprs.data(), flags.data(), ids.data(), static_cast<unsigned int>(exprs.size()), HS_MODE_BLOCK,
-                         nullptr, &db, &compile_error) != HS_SUCCESS) {
-      const int at = compile_error->expression;
-      const SourceMark mark = at >= 0 ? pattern_marks_[static_cast<std::size_t>(at)] : SourceMark{};
-      error(mark, "rules.pattern", fmt::format("cannot compile term{}: {}",
-                                               at >= 0 ? fmt::format(" '{}'", patterns_[static_cast<std::size_t>(at)].term) : "",
-                                               compile_error->message));
-      hs_free_compile_error(compile_error);
-      return nullptr;
+  }
+
+  void build_prefilter() {
+    for (std::size_t i = 0; i < parts_.rules.size(); ++i) {
+      const CompiledRule& r = parts_.rules[i];
+      if (!r.enabled) continue;
+      auto need = required_lists(r.condition);
+      if (!need) {
+        parts_.always_rules.push_back(static_cast<int>(i));
+        continue;
+      }
+      for (int list : *need) parts_.rules_by_list[static_cast<std::size_t>(list)].push_back(static_cast<int>(i));
     }
-    return db;
+  }
+
+  void build_databases() {
+    for (std::size_t f = 0; f < 3; ++f) {
+      const auto bit = static_cast<std::uint8_t>(kTextFields[f]);
+      std::vector<const char*> exprs;
+      std::vector<unsigned int> flags;
+      std::vector<unsigned int> ids;
+      FieldDatabase& out = parts_.databases[f];
+      for (std::size_t l = 0; l < parts_.lists.size(); ++l) {
+        if ((list_fields_[l] & bit) == 0) continue;
+        for (int p : list_patterns_[l]) {
+          ids.push_back(static_cast<unsigned int>(out.patterns.size()));
+          out.patterns.push_back(p);
+          exprs.push_back(expressions_[static_cast<std::size_t>(p)].c_str());
+          // Lists used by near() keep every occurrence; the rest need only the first.
+          flags.push_back(HS_FLAG_CASELESS | HS_FLAG_UTF8 | (list_positional_[l] ? 0u : HS_FLAG_SINGLEMATCH));
+        }
+      }
+      if (exprs.empty()) continue;
+      hs_compile_error_t* compile_error = nullptr;
+      if (hs_compile_multi(exprs.data(), flags.data(), ids.data(), static_cast<unsigned int>(exprs.size()), HS_MODE_BLOCK, nullptr,
+                           &out.db, &compile_error) != HS_SUCCESS) {
+        const int at = compile_error->expression;
+        const int p = at >= 0 ? out.patterns[static_cast<std::size_t>(at)] : -1;
+        error(p >= 0 ? pattern_marks_[static_cast<std::size_t>(p)] : SourceMark{}, "rules.pattern",
+              fmt::format("cannot compile term{}: {}", p >= 0 ? fmt::format(" '{}'", parts_.patterns[static_cast<std::size_t>(p)].term) : "",
+                          compile_error->message));
+        hs_free_compile_error(compile_error);
+        out.db = nullptr;
+        return;
+      }
+    }
   }
 
   const RuleSources& src_;
+  const CompileOptions& options_;
   ScriptVariants variants_;
   std::vector<Diagnostic> diagnostics_;
+  RuleSetParts parts_;
   std::map<std::string, int> list_index_;
-  std::vector<SourceMark> list_marks_;
   std::map<std::string, const MacroDef*> macros_;
   std::set<std::string> used_lists_;
   std::set<std::string> used_macros_;
-  std::vector<CompiledList> lists_;
-  std::vector<int> entry_list_;
-  std::vector<CompiledPattern> patterns_;
+  std::vector<std::vector<int>> list_patterns_;  // list -> its pattern indexes
+  std::vector<std::uint8_t> list_fields_;        // list -> text fields it must be scanned in
+  std::vector<bool> list_positional_;            // list -> used by near()
   std::vector<std::string> expressions_;
   std::vector<SourceMark> pattern_marks_;
 };
 
 }  // namespace
 
-CompiledRuleSet::CompiledRuleSet(std::vector<CompiledList> lists, std::vector<int> entry_list,
-                                 std::vector<CompiledPattern> patterns, std::vector<CompiledRule> rules, hs_database* db)
-    : lists_(std::move(lists)),
-      entry_list_(std::move(entry_list)),
-      patterns_(std::move(patterns)),
-      rules_(std::move(rules)),
-      db_(db) {}
+CompiledRuleSet::CompiledRuleSet(RuleSetParts parts) : p_(std::move(parts)), extractors_(p_.rates) {}
 
 CompiledRuleSet::~CompiledRuleSet() {
-  if (db_ != nullptr) hs_free_database(db_);
+  for (auto& d : p_.databases) {
+    if (d.db != nullptr) hs_free_database(d.db);
+  }
 }
 
-LoadResult<std::shared_ptr<const CompiledRuleSet>> compile_rules(const RuleSources& sources) {
-  return Compiler(sources).run();
+std::string describe(const Expr& e, const CompiledRuleSet& set) {
+  auto list_name = [&](int i) { return i >= 0 ? set.lists()[static_cast<std::size_t>(i)].name : std::string("?"); };
+  switch (e.kind) {
+    case Expr::Kind::and_:
+    case Expr::Kind::or_: {
+      std::vector<std::string> parts;
+      for (const Expr& c : e.children) parts.push_back(describe(c, set));
+      return fmt::format("({})", fmt::join(parts, e.kind == Expr::Kind::and_ ? " and " : " or "));
+    }
+    case Expr::Kind::not_: return "not " + describe(e.children[0], set);
+    case Expr::Kind::any: return fmt::format("any({}{})", list_name(e.list_index), fields_suffix(e.fields));
+    case Expr::Kind::all: return fmt::format("all({}{})", list_name(e.list_index), fields_suffix(e.fields));
+    case Expr::Kind::near:
+      return fmt::format("near({}, {}, {}{})", list_name(e.list_index), list_name(e.list_index2), e.distance, fields_suffix(e.fields));
+    case Expr::Kind::compare: return fmt::format("{} {} {}", e.name, op_text(e.op), literal_text(e.values[0]));
+    case Expr::Kind::in_values: {
+      std::vector<std::string> values;
+      for (const auto& v : e.values) values.push_back(literal_text(v));
+      return fmt::format("{} in ({})", e.name, fmt::join(values, ", "));
+    }
+    case Expr::Kind::in_list: return fmt::format("{} in {}", e.name, list_name(e.list_index));
+    case Expr::Kind::string_op: return fmt::format("{} {} {}", e.name, op_text(e.op), literal_text(e.values[0]));
+    case Expr::Kind::regex: return fmt::format("{} regex '{}'", e.name, e.values[0].text);
+    case Expr::Kind::exists: return fmt::format("{} exists", e.name);
+    case Expr::Kind::macro: return e.name;
+  }
+  return "?";
 }
 
-LoadResult<std::shared_ptr<const CompiledRuleSet>> load_and_compile_rules(const std::vector<std::string>& paths) {
+LoadResult<std::shared_ptr<const CompiledRuleSet>> compile_rules(const RuleSources& sources, const CompileOptions& options) {
+  return Compiler(sources, options).run();
+}
+
+LoadResult<std::shared_ptr<const CompiledRuleSet>> load_and_compile_rules(const std::vector<std::string>& paths,
+                                                                          const CompileOptions& options) {
   auto loaded = load_rule_files(paths);
   if (!loaded.value) return {std::nullopt, std::move(loaded.diagnostics)};
-  auto compiled = compile_rules(*loaded.value);
+  auto compiled = compile_rules(*loaded.value, options);
   loaded.diagnostics.insert(loaded.diagnostics.end(), compiled.diagnostics.begin(), compiled.diagnostics.end());
   return {std::move(compiled.value), std::move(loaded.diagnostics)};
 }

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "core/yaml_reader.hpp"
+#include "sigflow/settings.hpp"
 #include "rules/rule_sources.hpp"
 
 namespace sigflow::rules {
@@ -79,7 +80,9 @@ void load_rule(YamlReader& y, const YAML::Node& node, RuleSources& out) {
   r.mark = y.mark(node);
   r.id = y.scalar(node, "id", "a rule", true).value_or("");
   const std::string what = r.id.empty() ? "a rule" : fmt::format("rule '{}'", r.id);
-  y.reject_unknown_keys(node, {"id", "description", "signal", "severity", "labels", "condition", "extract", "summary", "enabled"},
+  y.reject_unknown_keys(node,
+                        {"id", "description", "signal", "severity", "labels", "condition", "extract", "exceptions", "dedup",
+                         "summary", "enabled"},
                         what);
   r.description = y.scalar(node, "description", what).value_or("");
   r.signal = y.scalar(node, "signal", what, true).value_or("");
@@ -104,6 +107,40 @@ void load_rule(YamlReader& y, const YAML::Node& node, RuleSources& out) {
       }
     }
   }
+  if (const YAML::Node ex = node["exceptions"]; ex && !ex.IsNull()) {
+    if (y.expect_sequence(ex, fmt::format("'exceptions' of {}", what))) {
+      for (const auto& item : ex) {
+        const std::string ex_what = fmt::format("an exception of {}", what);
+        if (!y.expect_map(item, ex_what)) continue;
+        y.reject_unknown_keys(item, {"name", "condition"}, ex_what);
+        ExceptionDef def;
+        def.mark = y.mark(item);
+        def.name = y.scalar(item, "name", ex_what, true).value_or("");
+        if (auto cond = y.scalar(item, "condition", ex_what, true)) {
+          def.condition = *cond;
+          def.condition_mark = y.mark(item["condition"]);
+        }
+        r.exceptions.push_back(std::move(def));
+      }
+    }
+  }
+  if (const YAML::Node dd = node["dedup"]; dd && !dd.IsNull()) {
+    const std::string dd_what = fmt::format("'dedup' of {}", what);
+    if (y.expect_map(dd, dd_what)) {
+      y.reject_unknown_keys(dd, {"key", "ttl"}, dd_what);
+      DedupDef def;
+      if (auto key = y.scalar(dd, "key", dd_what, true)) {
+        def.key = *key;
+        def.key_mark = y.mark(dd["key"]);
+      }
+      if (auto ttl = y.scalar(dd, "ttl", dd_what, true)) {
+        auto parsed = parse_duration(*ttl);
+        if (!parsed) y.error(dd["ttl"], "rules.ttl", fmt::format("{}: {}", dd_what, parsed.error().message));
+        else def.ttl = *parsed;
+      }
+      r.dedup = std::move(def);
+    }
+  }
   if (auto summary = y.scalar(node, "summary", what)) {
     r.summary = *summary;
     r.summary_mark = y.mark(node["summary"]);
@@ -112,13 +149,65 @@ void load_rule(YamlReader& y, const YAML::Node& node, RuleSources& out) {
   out.rules.push_back(std::move(r));
 }
 
+ExpectedAlert load_expected(YamlReader& y, const YAML::Node& node, const std::string& what) {
+  ExpectedAlert e;
+  e.mark = y.mark(node);
+  if (!y.expect_map(node, what)) return e;
+  y.reject_unknown_keys(node, {"signal", "rule", "entities"}, what);
+  e.signal = y.scalar(node, "signal", what, true).value_or("");
+  e.rule = y.scalar(node, "rule", what).value_or("");
+  if (const YAML::Node ents = node["entities"]; ents && !ents.IsNull() && y.expect_map(ents, fmt::format("'entities' of {}", what))) {
+    for (const auto& kv : ents) {
+      e.entities[kv.first.Scalar()] = y.string_list(kv.second, fmt::format("entity '{}' of {}", kv.first.Scalar(), what));
+    }
+  }
+  return e;
+}
+
+void load_test(YamlReader& y, const YAML::Node& node, RuleSources& out) {
+  if (!y.expect_map(node, "a test")) return;
+  RuleTestDef t;
+  t.mark = y.mark(node);
+  t.name = y.scalar(node, "name", "a test", true).value_or("");
+  const std::string what = t.name.empty() ? "a test" : fmt::format("test '{}'", t.name);
+  y.reject_unknown_keys(node, {"name", "event", "expect"}, what);
+  const YAML::Node ev = node["event"];
+  if (!ev || ev.IsNull()) {
+    y.error(node, "yaml.missing_key", fmt::format("{} is missing required key 'event'", what));
+  } else if (y.expect_map(ev, fmt::format("'event' of {}", what))) {
+    const std::string ev_what = fmt::format("the event of {}", what);
+    y.reject_unknown_keys(ev, {"title", "summary", "content", "url", "source", "lang", "time", "authors", "categories", "data"}, ev_what);
+    Event& e = t.event;
+    e.source = y.scalar(ev, "source", ev_what).value_or("test");
+    e.type = "sigflow.test";
+    e.data.title = y.scalar(ev, "title", ev_what).value_or("");
+    e.data.summary = y.scalar(ev, "summary", ev_what).value_or("");
+    e.data.content = y.scalar(ev, "content", ev_what).value_or("");
+    e.data.url = y.scalar(ev, "url", ev_what).value_or("");
+    e.data.lang = y.scalar(ev, "lang", ev_what).value_or("");
+    e.time = y.scalar(ev, "time", ev_what).value_or("");
+    if (ev["authors"]) e.data.authors = y.string_list(ev["authors"], fmt::format("'authors' of {}", ev_what));
+    if (ev["categories"]) e.data.categories = y.string_list(ev["categories"], fmt::format("'categories' of {}", ev_what));
+    e.data.extra = y.string_map(ev, "data", ev_what);
+    e.data.guid = fmt::format("{}:{}", t.mark.file, t.mark.line);
+    e.id = make_event_id(e.source, e.data.guid);
+  }
+  const YAML::Node expect = node["expect"];
+  if (!expect) {
+    y.error(node, "yaml.missing_key", fmt::format("{} is missing required key 'expect' (a list of alerts, or [] for silence)", what));
+  } else if (!expect.IsNull() && y.expect_sequence(expect, fmt::format("'expect' of {}", what))) {
+    for (const auto& item : expect) t.expect.push_back(load_expected(y, item, fmt::format("an expected alert of {}", what)));
+  }
+  out.tests.push_back(std::move(t));
+}
+
 void load_file(const std::string& file, RuleSources& out, std::vector<Diagnostic>& diagnostics) {
   YamlReader y(file);
   if (auto root = y.load_file()) {
     if (root->IsNull()) {
       y.warning(*root, "rules.empty_file", "rule file is empty");
     } else if (y.expect_map(*root, "a rule file")) {
-      y.reject_unknown_keys(*root, {"schema_version", "lists", "macros", "rules"}, "a rule file");
+      y.reject_unknown_keys(*root, {"schema_version", "lists", "macros", "rules", "tests"}, "a rule file");
       const auto version = y.scalar(*root, "schema_version", "a rule file", true);
       if (version && *version != std::to_string(kSchemaVersion)) {
         y.error((*root)["schema_version"], "rules.schema_version",
@@ -129,6 +218,11 @@ void load_file(const std::string& file, RuleSources& out, std::vector<Diagnostic
       if (const YAML::Node n = (*root)["rules"]; n && !n.IsNull()) {
         if (y.expect_sequence(n, "'rules'")) {
           for (const auto& rule : n) load_rule(y, rule, out);
+        }
+      }
+      if (const YAML::Node n = (*root)["tests"]; n && !n.IsNull()) {
+        if (y.expect_sequence(n, "'tests'")) {
+          for (const auto& test : n) load_test(y, test, out);
         }
       }
     }

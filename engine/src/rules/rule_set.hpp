@@ -1,16 +1,22 @@
 #pragma once
-// CompiledRuleSet: the immutable product of RuleCompiler. Shared by pointer; the engine swaps
-// a new set in atomically (reload) while evaluators finish with the old one.
+// CompiledRuleSet: the immutable product of the rule compiler. Shared by pointer; the engine
+// swaps a new set in atomically (reload) while evaluators finish with the old one.
 //
-// RuleEvaluator: per-thread evaluation state (Vectorscan scratch, hit buffers). Owned by one
-// engine thread; never shared.
+// RuleEvaluator: per-thread evaluation state (Vectorscan scratch, hit buffers, extraction
+// cache). Owned by one engine thread; never shared.
+#include <array>
+#include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "core/diagnostic.hpp"
 #include "rules/expression.hpp"
+#include "rules/extractors.hpp"
 #include "rules/rule_sources.hpp"
 #include "sigflow/alert.hpp"
 #include "sigflow/event.hpp"
@@ -22,22 +28,37 @@ namespace sigflow::rules {
 
 struct CompiledList {
   std::string name;
-  std::vector<std::string> entry_names;  // canonical names
-  int first_entry = 0;                   // index into the set's global entry table
+  std::vector<std::string> entry_names;       // canonical names
+  int first_entry = 0;                        // index into the set's global entry table
+  std::unordered_set<std::string> exact;      // lower-cased term variants, for `FIELD in LIST`
 };
 
 // One Vectorscan pattern: a script/width variant of a written term.
 struct CompiledPattern {
-  int entry = 0;            // global entry index
-  std::string term;         // the term as written in the rule file
+  int entry = 0;           // global entry index
+  std::string term;        // the term as written in the rule file
+  std::size_t length = 0;  // bytes of the variant: a match starts about `length` before its end
 };
 
-struct SummaryTemplate {
+// A summary or dedup-key template: literal text and {placeholders}.
+struct Template {
   struct Part {
     bool placeholder = false;
     std::string text;  // literal text, or the placeholder name
   };
   std::vector<Part> parts;
+};
+
+struct ExtractSpec {
+  enum class Kind { list, money, percent, date };
+  std::string entity;
+  Kind kind = Kind::list;
+  int list_index = -1;
+};
+
+struct CompiledException {
+  std::string name;
+  Expr condition;
 };
 
 struct CompiledRule {
@@ -46,46 +67,77 @@ struct CompiledRule {
   std::string signal;
   Severity severity = Severity::info;
   std::map<std::string, std::string> labels;
-  Expr condition;  // macros inlined, lists resolved
-  std::vector<std::pair<std::string, int>> extract;  // entity -> list index
-  SummaryTemplate summary;
+  Expr condition;  // macros inlined, names and types resolved
+  std::vector<CompiledException> exceptions;
+  std::vector<ExtractSpec> extract;
+  Template summary;
+  Template dedup_key;  // empty: no dedup
+  std::chrono::milliseconds dedup_ttl{0};
   bool enabled = true;
+};
+
+// The patterns scanned over one text field, and which CompiledPattern each Vectorscan id is.
+struct FieldDatabase {
+  hs_database* db = nullptr;  // null when no rule looks at this field
+  std::vector<int> patterns;
+};
+
+struct RuleSetParts {
+  std::vector<CompiledList> lists;
+  std::vector<int> entry_list;  // global entry index -> list index
+  std::vector<CompiledPattern> patterns;
+  std::vector<CompiledRule> rules;
+  std::array<FieldDatabase, 3> databases;      // title, summary, content
+  std::vector<std::vector<int>> rules_by_list;  // prefilter: rules that can fire only if the list hits
+  std::vector<int> always_rules;                // rules that can fire without any term hit
+  std::vector<RuleTestDef> tests;
+  CurrencyRates rates;
 };
 
 class CompiledRuleSet {
  public:
-  CompiledRuleSet(std::vector<CompiledList> lists, std::vector<int> entry_list,
-                  std::vector<CompiledPattern> patterns, std::vector<CompiledRule> rules, hs_database* db);
+  explicit CompiledRuleSet(RuleSetParts parts);
   ~CompiledRuleSet();
   CompiledRuleSet(const CompiledRuleSet&) = delete;
   CompiledRuleSet& operator=(const CompiledRuleSet&) = delete;
 
-  const std::vector<CompiledList>& lists() const { return lists_; }
-  const std::vector<CompiledRule>& rules() const { return rules_; }
-  const std::vector<CompiledPattern>& patterns() const { return patterns_; }
-  std::size_t entry_count() const { return entry_list_.size(); }
-  int list_of_entry(int entry) const { return entry_list_[static_cast<std::size_t>(entry)]; }
-  const hs_database* database() const { return db_; }
+  const std::vector<CompiledList>& lists() const { return p_.lists; }
+  const std::vector<CompiledRule>& rules() const { return p_.rules; }
+  const std::vector<CompiledPattern>& patterns() const { return p_.patterns; }
+  const std::vector<RuleTestDef>& tests() const { return p_.tests; }
+  std::size_t entry_count() const { return p_.entry_list.size(); }
+  int list_of_entry(int entry) const { return p_.entry_list[static_cast<std::size_t>(entry)]; }
+  const FieldDatabase& database(std::size_t field_index) const { return p_.databases[field_index]; }
+  const std::vector<int>& rules_by_list(int list) const { return p_.rules_by_list[static_cast<std::size_t>(list)]; }
+  const std::vector<int>& always_rules() const { return p_.always_rules; }
+  const Extractors& extractors() const { return extractors_; }
 
  private:
-  std::vector<CompiledList> lists_;
-  std::vector<int> entry_list_;  // global entry index -> list index
-  std::vector<CompiledPattern> patterns_;
-  std::vector<CompiledRule> rules_;
-  hs_database* db_;  // null when the set has no terms
+  RuleSetParts p_;
+  Extractors extractors_;
 };
 
-// Compiles loaded rule files: resolves lists and macros, type-checks conditions and summary
-// templates, expands terms into Simplified/Traditional variants (OpenCC) and builds one
-// Vectorscan database. Errors are located diagnostics; warnings flag unused lists and macros.
-LoadResult<std::shared_ptr<const CompiledRuleSet>> compile_rules(const RuleSources& sources);
+struct CompileOptions {
+  CurrencyRates rates = default_currency_rates();
+};
 
-// Loads and compiles in one step (what `rules check` and `run` use).
-LoadResult<std::shared_ptr<const CompiledRuleSet>> load_and_compile_rules(const std::vector<std::string>& paths);
+// Compiles loaded rule files: resolves lists, macros and fields, type-checks conditions and
+// templates, expands terms into Simplified/Traditional and width variants (OpenCC, ICU) and
+// builds one Vectorscan database per text field. Errors are located diagnostics; warnings
+// flag unused lists and macros and rules that can never fire.
+LoadResult<std::shared_ptr<const CompiledRuleSet>> compile_rules(const RuleSources& sources, const CompileOptions& options = {});
+
+// Loads and compiles in one step (what `rules check`, `rules test`, `replay` and `run` use).
+LoadResult<std::shared_ptr<const CompiledRuleSet>> load_and_compile_rules(const std::vector<std::string>& paths,
+                                                                          const CompileOptions& options = {});
+
+// A human-readable rendering of a condition, for --explain.
+std::string describe(const Expr& e, const CompiledRuleSet& set);
 
 struct PatternHit {
   int pattern;
   std::uint8_t field;  // a TextField bit
+  std::uint32_t end;   // byte offset just past the match in the scanned text
 };
 
 class RuleEvaluator {
@@ -95,17 +147,31 @@ class RuleEvaluator {
   RuleEvaluator(const RuleEvaluator&) = delete;
   RuleEvaluator& operator=(const RuleEvaluator&) = delete;
 
-  // Matches one event against every enabled rule. `fired_at` stamps the alerts.
-  Result<std::vector<Alert>> evaluate(const CompiledRuleSet& set, const Event& event, const std::string& fired_at);
+  // Matches one event against every enabled rule. `fired_at` stamps the alerts. With
+  // `explain`, every rule that was considered adds lines saying which tests held.
+  Result<std::vector<Alert>> evaluate(const CompiledRuleSet& set, const Event& event, const std::string& fired_at,
+                                      std::vector<std::string>* explain = nullptr);
 
  private:
   bool eval(const Expr& e) const;
-  void explain(const Expr& e, const CompiledRuleSet& set, std::vector<MatchedTerm>& out) const;
+  bool eval_near(const Expr& e) const;
+  void matched_terms(const Expr& e, std::vector<MatchedTerm>& out) const;
+  void trace(const Expr& e, int depth, std::vector<std::string>& out) const;
+  const Extraction& extraction() const;
+  std::vector<std::string> field_strings(const FieldRef& f) const;
+  std::optional<double> field_number(const FieldRef& f) const;
+  std::string render(const Template& t, const CompiledRule& rule, const Alert& alert) const;
 
   hs_scratch* scratch_ = nullptr;
-  std::vector<std::uint8_t> entry_fields_;  // global entry -> mask of fields it was found in
+  const CompiledRuleSet* set_ = nullptr;
+  const Event* event_ = nullptr;
+  std::array<std::string, 3> normalized_;          // NFKC copies, when a field needed one
+  std::array<std::string_view, 3> scanned_;        // the text each field was scanned as
+  std::vector<std::uint8_t> entry_fields_;          // global entry -> fields it was found in
   std::vector<PatternHit> hits_;
-  const CompiledRuleSet* current_ = nullptr;
+  std::vector<std::uint32_t> candidate_mark_;       // rule index -> generation it was queued in
+  std::uint32_t generation_ = 0;
+  mutable std::optional<Extraction> extraction_;    // computed on first use per event
 };
 
 }  // namespace sigflow::rules

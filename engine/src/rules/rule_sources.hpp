@@ -1,12 +1,15 @@
 #pragma once
 // Rule files as written: what the loader read, with source marks, before compilation.
+#include <chrono>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "core/diagnostic.hpp"
 #include "sigflow/alert.hpp"
+#include "sigflow/event.hpp"
 
 namespace sigflow::rules {
 
@@ -31,8 +34,21 @@ struct MacroDef {
 
 struct ExtractDef {
   std::string entity;  // e.g. "provider"
-  std::string list;    // list whose matched entries give the entity's canonical values
+  std::string source;  // a list (its matched entries' canonical names) or money, percent, date
   SourceMark mark;
+};
+
+struct ExceptionDef {
+  std::string name;
+  std::string condition;
+  SourceMark mark;
+  SourceMark condition_mark;
+};
+
+struct DedupDef {
+  std::string key;  // template, e.g. "{company}"
+  SourceMark key_mark;
+  std::chrono::milliseconds ttl{0};
 };
 
 struct RuleDef {
@@ -44,9 +60,26 @@ struct RuleDef {
   std::string condition;
   SourceMark condition_mark;
   std::vector<ExtractDef> extract;
+  std::vector<ExceptionDef> exceptions;
+  std::optional<DedupDef> dedup;
   std::string summary;
   SourceMark summary_mark;
   bool enabled = true;
+  SourceMark mark;
+};
+
+// An inline test: an event, and the alerts it must (or must not) raise.
+struct ExpectedAlert {
+  std::string signal;
+  std::string rule;  // optional
+  std::map<std::string, std::vector<std::string>> entities;  // each listed value must be present
+  SourceMark mark;
+};
+
+struct RuleTestDef {
+  std::string name;
+  Event event;
+  std::vector<ExpectedAlert> expect;  // empty: the event must raise no alert
   SourceMark mark;
 };
 
@@ -55,6 +88,7 @@ struct RuleSources {
   std::vector<ListDef> lists;
   std::vector<MacroDef> macros;
   std::vector<RuleDef> rules;
+  std::vector<RuleTestDef> tests;
 };
 
 // Loads rule files; a directory contributes its *.yaml and *.yml files in name order. Every

@@ -95,8 +95,8 @@ TEST_F(RuleEvaluatorTest, AlertsCarryEntitiesSummaryAndExplanation) {
   EXPECT_EQ(a.signal, "model_onboarding");
   EXPECT_EQ(a.severity, Severity::warning);
   EXPECT_EQ(a.labels.at("team"), "research");
-  EXPECT_EQ(a.entities.at("provider"), (std::vector<std::string>{"Tencent Cloud", "AWS"}));
-  EXPECT_EQ(a.entities.at("model"), std::vector<std::string>{"DeepSeek-R1"});
+  EXPECT_EQ(a.entities.at("provider"), (std::vector<EntityValue>{"Tencent Cloud", "AWS"}));
+  EXPECT_EQ(a.entities.at("model"), std::vector<EntityValue>{"DeepSeek-R1"});
   EXPECT_EQ(a.summary, "Tencent Cloud, AWS lists DeepSeek-R1 (hk-news): 騰訊雲上架 DeepSeek-R1，AWS 也已上线");
   EXPECT_EQ(a.id, make_alert_id("onboarding", e.id));
   EXPECT_EQ(a.event.url, "https://news.example.hk/1");

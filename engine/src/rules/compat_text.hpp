@@ -1,0 +1,14 @@
+#pragma once
+// Width and compatibility forms. Rule terms are NFKC-normalized when compiled; event text is
+// normalized (ICU NFKC) only when a cheap byte scan finds forms that term expansion cannot
+// cover: full-width ASCII (ＴＥＮＣＥＮＴ, １０亿), half-width katakana, circled and squared
+// characters, ligatures, CJK compatibility ideographs. Most text passes the scan untouched.
+#include <string>
+#include <string_view>
+
+namespace sigflow::rules {
+
+bool has_compat_forms(std::string_view utf8);
+std::string nfkc(std::string_view utf8);
+
+}  // namespace sigflow::rules
