@@ -159,6 +159,18 @@ class Parser {
   }
   bool failed() const { return !error_.message.empty(); }
   bool is_word(std::string_view w) const { return tok().kind == Token::Kind::ident && tok().text == w; }
+
+  // Takes a string token into `out`; otherwise reports what was expected.
+  bool take_string(std::string& out, const std::string& expected) {
+    if (tok().kind == Token::Kind::string) {
+      out = tok().text;
+      advance();
+      return true;
+    }
+    if (tok().kind == Token::Kind::invalid && tok().text == "unterminated string") fail("unterminated string: add the closing quote");
+    else fail(expected);
+    return false;
+  }
   bool expect(Token::Kind kind, std::string_view what) {
     if (tok().kind == kind) {
       advance();
@@ -353,24 +365,16 @@ class Parser {
     if (w == "regex") {
       node.kind = Expr::Kind::regex;
       node.value_offset = tok().offset;
-      if (tok().kind != Token::Kind::string) {
-        fail("expected a pattern string after 'regex', as in title regex '\\d+亿'");
-        return node;
-      }
-      node.values.push_back({false, 0, tok().text});
-      advance();
+      std::string pattern;
+      if (take_string(pattern, "expected a pattern string after 'regex', as in title regex '\\d+亿'")) node.values.push_back({false, 0, pattern});
       return node;
     }
     node.kind = Expr::Kind::string_op;
     node.op = w == "contains" ? Expr::Op::contains : w == "icontains" ? Expr::Op::icontains
             : w == "startswith" ? Expr::Op::startswith : Expr::Op::endswith;
     node.value_offset = tok().offset;
-    if (tok().kind != Token::Kind::string) {
-      fail(fmt::format("expected a \"string\" after '{}'", w));
-      return node;
-    }
-    node.values.push_back({false, 0, tok().text});
-    advance();
+    std::string arg;
+    if (take_string(arg, fmt::format("expected a \"string\" after '{}'", w))) node.values.push_back({false, 0, arg});
     return node;
   }
 

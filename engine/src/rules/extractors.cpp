@@ -174,7 +174,7 @@ Extractors::Extractors(CurrencyRates rates)
       word_money_(compile(
           R"((\d[\d,]*(?:\.\d+)?)\s*((?i:trillion|billion|million|thousand|bn|mn))?\s*)"
           R"(((?i:US dollars|dollars|yuan|renminbi|euros|pounds|yen|USD|RMB|CNY|HKD|EUR|GBP|JPY))\b)")),
-      per_unit_(compile(R"(^\s*(?:/|每|(?i:per))\s*((?:百万|百萬|千|万|萬|(?i:million|thousand|1M|1K|M|K))?\s*(?:(?i:tokens?)|次|千字|字))")),
+      per_unit_(compile(R"(^\s*(?:/|每|(?i:per))\s*((?:百万|百萬|千|万|萬|(?i:million|thousand|1M|1K|M|K))?\s*(?:(?i:tokens?)|次|千字|字)))")),
       percent_(compile(R"((\d+(?:\.\d+)?)\s*(?:%|％|个百分点|個百分點|(?i:percent|per cent)\b))")),
       cjk_percent_(compile(R"(百分之([)" + kCjkDigits + R"(]+|\d+(?:\.\d+)?))")),
       iso_date_(compile(R"((\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号號]?)")),
@@ -183,6 +183,13 @@ Extractors::Extractors(CurrencyRates rates)
 }
 
 Extractors::~Extractors() = default;
+
+bool Extractors::patterns_ok() const {
+  for (const auto* re : {&symbol_money_, &cjk_money_, &word_money_, &per_unit_, &percent_, &cjk_percent_, &iso_date_, &cjk_date_, &en_date_}) {
+    if (!(*re)->ok()) return false;
+  }
+  return true;
+}
 
 void Extractors::find_money(std::string_view text, Extraction& out) const {
   std::vector<Candidate> found;

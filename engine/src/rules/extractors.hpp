@@ -50,6 +50,7 @@ class Extractors {
   Extractors& operator=(const Extractors&) = delete;
 
   Extraction extract(std::string_view text) const;
+  bool patterns_ok() const;  // every built-in pattern compiled (checked by the tests)
 
  private:
   void find_money(std::string_view text, Extraction& out) const;

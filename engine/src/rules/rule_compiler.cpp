@@ -416,13 +416,18 @@ class Compiler {
     std::string best;
     std::size_t best_distance = 3;
     for (const auto& [candidate, unused] : known) {
-      std::vector<std::size_t> prev(candidate.size() + 1), cur(candidate.size() + 1);
+      // Optimal string alignment distance: a swapped pair of letters counts as one edit.
+      std::vector<std::size_t> before(candidate.size() + 1), prev(candidate.size() + 1), cur(candidate.size() + 1);
       for (std::size_t j = 0; j <= candidate.size(); ++j) prev[j] = j;
       for (std::size_t i = 1; i <= name.size(); ++i) {
         cur[0] = i;
         for (std::size_t j = 1; j <= candidate.size(); ++j) {
           cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (name[i - 1] == candidate[j - 1] ? 0 : 1)});
+          if (i > 1 && j > 1 && name[i - 1] == candidate[j - 2] && name[i - 2] == candidate[j - 1]) {
+            cur[j] = std::min(cur[j], before[j - 2] + 1);
+          }
         }
+        before = prev;
         std::swap(prev, cur);
       }
       if (prev[candidate.size()] < best_distance) {
