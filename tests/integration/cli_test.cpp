@@ -15,7 +15,7 @@ TEST(Cli, VersionAndHelp) {
   auto v = run_sigflow({"version"});
   EXPECT_EQ(v.code, 0);
   EXPECT_EQ(v.out.rfind("sigflow ", 0), 0u);
-  for (const char* sub : {"run", "rules", "feed"}) {
+  for (const char* sub : {"run", "rules", "feed", "replay"}) {
     auto h = run_sigflow({sub, "--help"});
     EXPECT_EQ(h.code, 0) << sub;
     EXPECT_NE(h.out.find("Usage"), std::string::npos) << sub;
@@ -61,6 +61,73 @@ TEST(Cli, RulesCheckReportsErrorsAsFileLineColumn) {
   auto good = run_sigflow({"rules", "check", (test::source_dir() / "rules").string()});
   EXPECT_EQ(good.code, 0) << good.err;
   EXPECT_NE(good.out.find("rules check: ok:"), std::string::npos);
+}
+
+TEST(Cli, RulesTestReportsEachFailureAndASummary) {
+  test::TempDir dir;
+  test::write_file(dir / "r.yaml", R"(schema_version: 1
+lists:
+  round: [融资, raised]
+rules:
+  - {id: funding, signal: funding_round, condition: any(round), extract: {amount: money}}
+tests:
+  - name: passes
+    event: {title: "智谱完成 12 亿元融资"}
+    expect:
+      - {signal: funding_round, entities: {currency: [CNY], amount: ["1200000000"]}}
+  - name: wrong amount
+    event: {title: "智谱完成 12 亿元融资"}
+    expect:
+      - {signal: funding_round, entities: {amount: ["5"]}}
+  - name: should be silent
+    event: {title: "Mistral raised $600 million"}
+    expect: []
+)");
+  auto r = run_sigflow({"rules", "test", (dir / "r.yaml").string()});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.out.find("FAIL " + (dir / "r.yaml").string() + ":11: test 'wrong amount'"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("expected funding_round amount=[5], not raised"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("unexpected alert funding_round (funding)"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("FAIL " + (dir / "r.yaml").string() + ":7:"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\n1 passed, 2 failed\n"), std::string::npos) << r.out;
+
+  auto explained = run_sigflow({"rules", "test", "--explain", (dir / "r.yaml").string()});
+  EXPECT_NE(explained.out.find("| rule funding: fired"), std::string::npos) << explained.out;
+  EXPECT_NE(explained.out.find("any(round): true  [融资 in title]"), std::string::npos) << explained.out;
+}
+
+TEST(Cli, ShippedRulePacksPassTheirInlineTests) {
+  auto r = run_sigflow({"rules", "test", (test::source_dir() / "rules").string()});
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find(" passed, 0 failed"), std::string::npos) << r.out;
+}
+
+TEST(Cli, ReplayRunsRulesOverAnArchiveAndCountsBadLines) {
+  test::TempDir dir;
+  std::string archive;
+  for (const char* feed : {"cloud-news.rss.xml", "intl-ai.atom.xml", "hk-finance.rdf.xml"}) {
+    auto parsed = run_sigflow({"feed", "parse", (test::source_dir() / "config" / "samples" / feed).string()});
+    ASSERT_EQ(parsed.code, 0);
+    archive += parsed.out;
+  }
+  archive += "{\"not\": \"an event\"}\n";
+  test::write_file(dir / "events.jsonl", archive);
+  auto r = run_sigflow({"replay", "--rules", (test::source_dir() / "rules").string(), (dir / "events.jsonl").string()});
+  EXPECT_EQ(r.code, 1);  // one bad line
+  EXPECT_NE(r.err.find("events.jsonl:31: error: missing required field 'specversion'"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("replay: 30 events,"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("model_onboarding.cloud_platform"), std::string::npos) << r.err;
+  std::size_t lines = 0;
+  for (char c : r.out) lines += c == '\n';
+  auto once = run_sigflow({"run", "--config", (test::source_dir() / "config" / "sigflow.yaml").string(), "--once"});
+  std::size_t once_lines = 0;
+  for (char c : once.out) once_lines += c == '\n';
+  EXPECT_EQ(lines, once_lines);  // the same events give the same alerts as a live run
+
+  auto feed = run_sigflow({"replay", "--rules", (test::source_dir() / "rules").string(),
+                           (test::source_dir() / "config" / "samples" / "cloud-news.rss.xml").string()});
+  EXPECT_EQ(feed.code, 0) << feed.err;
+  EXPECT_NE(feed.err.find("replay: 12 events,"), std::string::npos) << feed.err;
 }
 
 TEST(Cli, FeedParsePrintsOneEventPerItem) {

@@ -14,9 +14,9 @@ namespace {
 void print_summary(const RunStats& s, std::size_t sources) {
   std::string by_signal;
   for (const auto& [signal, n] : s.alerts_by_signal) by_signal += fmt::format("{}{} {}", by_signal.empty() ? "" : ", ", signal, n);
-  fmt::print(stderr, "sigflow: {} sources, {} polls ({} failed), {} events, {} alerts{}, {} sink errors in {:.2f}s\n", sources,
-             s.polls, s.failed_polls, s.events, s.alerts, by_signal.empty() ? "" : fmt::format(" ({})", by_signal), s.sink_errors,
-             s.seconds);
+  fmt::print(stderr, "sigflow: {} sources, {} polls ({} failed), {} events, {} alerts{}{}, {} sink errors in {:.2f}s\n", sources,
+             s.polls, s.failed_polls, s.events, s.alerts, by_signal.empty() ? "" : fmt::format(" ({})", by_signal),
+             s.suppressed ? fmt::format(", {} repeats suppressed", s.suppressed) : "", s.sink_errors, s.seconds);
 }
 
 }  // namespace

@@ -20,5 +20,6 @@ using Command = std::function<std::optional<int>()>;
 Command add_run_command(CLI::App& app);
 Command add_rules_commands(CLI::App& app);
 Command add_feed_commands(CLI::App& app);
+Command add_replay_command(CLI::App& app);
 
 }  // namespace sigflow::app

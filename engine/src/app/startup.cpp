@@ -25,7 +25,9 @@ std::optional<Startup> start_up(const std::string& config_file, const std::strin
     fmt::print(stderr, "error: unknown log level '{}' (use trace, debug, info, warn, error, critical or off)\n", level);
     return std::nullopt;
   }
-  auto compiled = rules::load_and_compile_rules(s.config.rule_paths);
+  rules::CompileOptions options;
+  for (const auto& [code, rate] : s.config.currency_rates) options.rates[code] = rate;
+  auto compiled = rules::load_and_compile_rules(s.config.rule_paths, options);
   if (!report(compiled.diagnostics)) return std::nullopt;
   s.rules = std::move(*compiled.value);
 

@@ -81,13 +81,14 @@ class ConfigLoader {
       if (root->IsNull()) {
         y_.error(*root, "config.empty", "configuration file is empty");
       } else if (y_.expect_map(*root, "the configuration")) {
-        y_.reject_unknown_keys(*root, {"sources", "rules", "sinks", "admin", "bus", "log"}, "the configuration");
+        y_.reject_unknown_keys(*root, {"sources", "rules", "sinks", "admin", "bus", "log", "currency_rates"}, "the configuration");
         load_sources((*root)["sources"]);
         load_rules((*root)["rules"]);
         load_sinks((*root)["sinks"]);
         load_admin((*root)["admin"]);
         load_bus((*root)["bus"]);
         load_log((*root)["log"]);
+        load_rates((*root)["currency_rates"]);
       }
     }
     if (config_.sinks.empty()) config_.sinks.push_back(SinkSpec{"stdout", "stdout", Settings{}});
@@ -252,6 +253,27 @@ class ConfigLoader {
     if (!y_.expect_map(node, "'log'")) return;
     y_.reject_unknown_keys(node, {"level"}, "'log'");
     if (auto level = y_.scalar(node, "level", "'log'")) config_.log_level = *level;
+  }
+
+  void load_rates(const YAML::Node& node) {
+    if (!node || node.IsNull()) return;
+    if (!y_.expect_map(node, "'currency_rates'")) return;
+    for (const auto& kv : node) {
+      const std::string code = kv.first.Scalar();
+      const bool iso = code.size() == 3 && std::all_of(code.begin(), code.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
+      if (!iso) {
+        y_.error(kv.first, "config.currency", fmt::format("'{}' in 'currency_rates' is not an ISO 4217 code such as CNY", code));
+        continue;
+      }
+      double rate = 0;
+      const std::string text = kv.second.IsScalar() ? kv.second.Scalar() : "";
+      auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), rate);
+      if (ec != std::errc() || ptr != text.data() + text.size() || !(rate > 0)) {
+        y_.error(kv.second, "config.type", fmt::format("'currency_rates.{}' must be a positive number of US dollars per unit", code));
+        continue;
+      }
+      config_.currency_rates[code] = rate;
+    }
   }
 
   void env_error(const std::string& var, std::string message) {

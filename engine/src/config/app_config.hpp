@@ -28,6 +28,8 @@ struct AppConfig {
   std::size_t bus_capacity = 1024;
   std::size_t fetch_workers = 4;
   std::string log_level = "info";
+  // US dollars per unit of a currency, overriding the built-in table (amount_usd).
+  std::map<std::string, double> currency_rates;
 };
 
 // SIGFLOW_* environment variables by name: a snapshot, so tests can pass their own.

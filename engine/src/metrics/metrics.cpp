@@ -30,6 +30,7 @@ Metrics::Metrics()
       events_processed_(BuildCounter().Name("sigflow_events_processed_total").Help("Events evaluated against the rules.").Register(*registry_).Add({})),
       evaluation_seconds_(BuildHistogram().Name("sigflow_rule_evaluation_seconds").Help("Time to match one event against all rules.").Register(*registry_).Add({}, evaluation_buckets())),
       alerts_(BuildCounter().Name("sigflow_alerts_total").Help("Alerts fired, by rule and signal.").Register(*registry_)),
+      suppressed_(BuildCounter().Name("sigflow_alerts_suppressed_total").Help("Alerts dropped as repeats within their rule's dedup ttl.").Register(*registry_)),
       sink_writes_(BuildCounter().Name("sigflow_sink_writes_total").Help("Alert writes per sink, by result.").Register(*registry_)),
       bus_depth_(BuildGauge().Name("sigflow_bus_depth").Help("Events waiting on the in-process bus.").Register(*registry_).Add({})),
       rules_loaded_(BuildGauge().Name("sigflow_rules_loaded").Help("Rules in the active rule set.").Register(*registry_).Add({})),
@@ -59,6 +60,7 @@ void Metrics::event_processed(double evaluation_seconds) {
   evaluation_seconds_.Observe(evaluation_seconds);
 }
 void Metrics::alert(const std::string& rule, const std::string& signal) { alerts_.Add({{"rule", rule}, {"signal", signal}}).Increment(); }
+void Metrics::alert_suppressed(const std::string& rule) { suppressed_.Add({{"rule", rule}}).Increment(); }
 void Metrics::sink_write(const std::string& sink, bool ok) { sink_writes_.Add({{"sink", sink}, {"result", ok ? "ok" : "error"}}).Increment(); }
 void Metrics::bus_depth(double depth) { bus_depth_.Set(depth); }
 void Metrics::rules_loaded(double count) { rules_loaded_.Set(count); }

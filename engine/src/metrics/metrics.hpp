@@ -29,6 +29,7 @@ class Metrics {
 
   void event_processed(double evaluation_seconds);
   void alert(const std::string& rule, const std::string& signal);
+  void alert_suppressed(const std::string& rule);
   void sink_write(const std::string& sink, bool ok);
   void bus_depth(double depth);
   void rules_loaded(double count);
@@ -46,6 +47,7 @@ class Metrics {
   prometheus::Counter& events_processed_;
   prometheus::Histogram& evaluation_seconds_;
   prometheus::Family<prometheus::Counter>& alerts_;
+  prometheus::Family<prometheus::Counter>& suppressed_;
   prometheus::Family<prometheus::Counter>& sink_writes_;
   prometheus::Gauge& bus_depth_;
   prometheus::Gauge& rules_loaded_;

@@ -17,6 +17,7 @@
 #include <fmt/format.h>
 
 #include "admin/admin_server.hpp"
+#include "rules/alert_dedup.hpp"
 #include "bus/in_process_bus.hpp"
 #include "sigflow/log.hpp"
 #include "sigflow/time.hpp"
@@ -97,6 +98,9 @@ struct StandaloneRuntime::Impl {
   // The engine thread: bus -> rules -> sinks until the bus is closed and drained.
   void engine_loop() {
     rules::RuleEvaluator evaluator;
+    rules::AlertDeduplicator dedup;
+    std::map<std::string, std::chrono::milliseconds> ttl_of;
+    for (const auto& r : rules->rules()) ttl_of[r.id] = r.dedup_ttl;
     while (auto message = bus.next()) {
       metrics.bus_depth(static_cast<double>(bus.depth()));
       const auto t0 = Clock::now();
@@ -110,6 +114,12 @@ struct StandaloneRuntime::Impl {
         continue;
       }
       for (const Alert& alert : *alerts) {
+        if (!dedup.admit(alert, ttl_of[alert.rule], std::chrono::system_clock::now())) {
+          metrics.alert_suppressed(alert.rule);
+          std::lock_guard lock(stats_mutex);
+          ++stats.suppressed;
+          continue;
+        }
         metrics.alert(alert.rule, alert.signal);
         std::size_t failures = 0;
         for (auto& sink : sinks) {

@@ -27,6 +27,7 @@ struct RunStats {
   std::size_t failed_polls = 0;
   std::size_t events = 0;
   std::size_t alerts = 0;
+  std::size_t suppressed = 0;  // repeats within a rule's dedup ttl
   std::size_t sink_errors = 0;
   std::size_t evaluation_errors = 0;
   std::map<std::string, std::size_t> alerts_by_signal;

@@ -53,6 +53,8 @@ bus:
   capacity: 64
 log:
   level: debug
+currency_rates:
+  CNY: 0.14
 )");
   ASSERT_TRUE(r.value) << first_error(r);
   const AppConfig& c = *r.value;
@@ -69,6 +71,7 @@ log:
   EXPECT_EQ(c.admin.port, 9000);
   EXPECT_EQ(c.bus_capacity, 64u);
   EXPECT_EQ(c.log_level, "debug");
+  EXPECT_EQ(c.currency_rates.at("CNY"), 0.14);
 }
 
 TEST_F(AppConfigTest, SinksDefaultToStdout) {
@@ -96,6 +99,8 @@ TEST_F(AppConfigTest, ErrorsNameTheKeyAndLine) {
       {"rules: [r.yaml]\nadmin:\n  listen: localhost\n", ":3:11: error: 'admin.listen' must be an IP address and port"},
       {"rules: [r.yaml]\nbus:\n  capacity: -1\n", ":3:13: error: 'capacity' in 'bus' must be a positive integer"},
       {"sources: []\n", "sigflow.yaml: error: no rules configured"},
+      {"rules: [r.yaml]\ncurrency_rates:\n  yuan: 0.14\n", ":3:3: error: 'yuan' in 'currency_rates' is not an ISO 4217 code"},
+      {"rules: [r.yaml]\ncurrency_rates:\n  CNY: -1\n", ":3:8: error: 'currency_rates.CNY' must be a positive number"},
       {"rules: [r.yaml\n", ":2:1: error:"},
   };
   for (const auto& [yaml, expected] : cases) {
