@@ -11,4 +11,11 @@ namespace sigflow::rules {
 bool has_compat_forms(std::string_view utf8);
 std::string nfkc(std::string_view utf8);
 
+// Whitespace other than single spaces (tabs, line breaks, runs): terms match across any run.
+bool has_loose_whitespace(std::string_view utf8);
+
+// The text as rules scan it: NFKC where compatibility forms occur, whitespace runs as one space.
+bool needs_matching_normalization(std::string_view utf8);
+std::string normalize_for_matching(std::string_view utf8);
+
 }  // namespace sigflow::rules

@@ -2,6 +2,7 @@
 #include <opencc/opencc.h>
 #include <re2/re2.h>
 
+#include <atomic>
 #include <functional>
 #include <map>
 #include <set>
@@ -68,32 +69,21 @@ class ScriptVariants {
 
 bool is_ascii_word(unsigned char c) { return std::isalnum(c) || c == '_'; }
 
-// A literal term as a Vectorscan regex: punctuation escaped, whitespace runs match any
-// whitespace, and ASCII word characters at either end must sit on a word boundary so "AWS"
-// does not match inside "laws" (CJK neighbours count as boundaries).
-std::string term_pattern(const std::string& term) {
-  std::string p;
-  std::size_t begin = term.find_first_not_of(" \t\n");
-  std::size_t end = term.find_last_not_of(" \t\n");
-  if (begin == std::string::npos) return p;
-  if (is_ascii_word(static_cast<unsigned char>(term[begin]))) p += "\\b";
-  bool in_space = false;
-  for (std::size_t i = begin; i <= end; ++i) {
-    const auto c = static_cast<unsigned char>(term[i]);
-    if (c == ' ' || c == '\t' || c == '\n') {
-      if (!in_space) p += "\\s+";
-      in_space = true;
+// A term as a Vectorscan literal: trimmed, inner whitespace runs become one space (event text
+// is whitespace-collapsed by the connectors).
+std::string term_literal(const std::string& term) {
+  std::string out;
+  bool space = false;
+  for (char c : term) {
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+      space = !out.empty();
       continue;
     }
-    in_space = false;
-    if (c >= 0x80 || std::isalnum(c)) p.push_back(static_cast<char>(c));
-    else {
-      p.push_back('\\');
-      p.push_back(static_cast<char>(c));
-    }
+    if (space) out.push_back(' ');
+    space = false;
+    out.push_back(c);
   }
-  if (is_ascii_word(static_cast<unsigned char>(term[end]))) p += "\\b";
-  return p;
+  return out;
 }
 
 std::string lower_ascii(std::string s) {
@@ -175,14 +165,8 @@ class Compiler {
     if (has_errors(diagnostics_)) return finish(nullptr);  // "unused" would be noise next to errors
     warn_unused();
     build_prefilter();
-    build_databases();
-    if (has_errors(diagnostics_)) {
-      for (auto& d : parts_.databases) {
-        if (d.db != nullptr) hs_free_database(d.db);
-        d.db = nullptr;
-      }
-      return finish(nullptr);
-    }
+    build_database();
+    if (has_errors(diagnostics_)) return finish(nullptr);
     parts_.tests = src_.tests;
     parts_.rates = options_.rates;
     return finish(std::make_shared<const CompiledRuleSet>(std::move(parts_)));
@@ -221,11 +205,13 @@ class Compiler {
           const std::string normalized = has_compat_forms(term) ? nfkc(term) : term;
           for (const std::string& variant : variants_.of(normalized)) {
             list.exact.insert(lower_ascii(variant));
-            std::string pattern = term_pattern(variant);
-            if (pattern.empty()) continue;
+            std::string literal = term_literal(variant);
+            if (literal.empty()) continue;
             pattern_ids.push_back(static_cast<int>(parts_.patterns.size()));
-            parts_.patterns.push_back({entry_index, term, variant.size()});
-            expressions_.push_back(std::move(pattern));
+            CompiledPattern p{entry_index, term, literal.size(), is_ascii_word(static_cast<unsigned char>(literal.front())),
+                              is_ascii_word(static_cast<unsigned char>(literal.back())), false};
+            parts_.patterns.push_back(std::move(p));
+            expressions_.push_back(std::move(literal));
             pattern_marks_.push_back(entry.mark);
           }
         }
@@ -233,7 +219,6 @@ class Compiler {
       list_patterns_.push_back(std::move(pattern_ids));
       parts_.lists.push_back(std::move(list));
     }
-    list_fields_.assign(parts_.lists.size(), 0);
     list_positional_.assign(parts_.lists.size(), false);
     parts_.rules_by_list.assign(parts_.lists.size(), {});
   }
@@ -315,17 +300,13 @@ class Compiler {
       case Expr::Kind::any:
       case Expr::Kind::all:
         e.list_index = resolve_list(e.name, at);
-        if (e.list_index >= 0) list_fields_[static_cast<std::size_t>(e.list_index)] |= e.fields;
         return e.list_index >= 0;
       case Expr::Kind::near: {
         e.list_index = resolve_list(e.name, at);
         const std::size_t second = e.name.size() + 1;  // "a, b": close enough to point at b's neighbourhood
         e.list_index2 = resolve_list(e.name2, offset_mark(mark, e.offset + second));
         if (e.list_index < 0 || e.list_index2 < 0) return false;
-        for (int l : {e.list_index, e.list_index2}) {
-          list_fields_[static_cast<std::size_t>(l)] |= e.fields;
-          list_positional_[static_cast<std::size_t>(l)] = true;
-        }
+        for (int l : {e.list_index, e.list_index2}) list_positional_[static_cast<std::size_t>(l)] = true;
         return true;
       }
       case Expr::Kind::macro: {
@@ -501,7 +482,6 @@ class Compiler {
           continue;
         }
         used_lists_.insert(ex.source);
-        list_fields_[static_cast<std::size_t>(it->second)] |= kAllTextFields;
         spec.list_index = it->second;
         placeholders.insert(ex.entity);
       }
@@ -625,36 +605,34 @@ class Compiler {
     }
   }
 
-  void build_databases() {
-    for (std::size_t f = 0; f < 3; ++f) {
-      const auto bit = static_cast<std::uint8_t>(kTextFields[f]);
-      std::vector<const char*> exprs;
-      std::vector<unsigned int> flags;
-      std::vector<unsigned int> ids;
-      FieldDatabase& out = parts_.databases[f];
-      for (std::size_t l = 0; l < parts_.lists.size(); ++l) {
-        if ((list_fields_[l] & bit) == 0) continue;
-        for (int p : list_patterns_[l]) {
-          ids.push_back(static_cast<unsigned int>(out.patterns.size()));
-          out.patterns.push_back(p);
-          exprs.push_back(expressions_[static_cast<std::size_t>(p)].c_str());
-          // Lists used by near() keep every occurrence; the rest need only the first.
-          flags.push_back(HS_FLAG_CASELESS | HS_FLAG_UTF8 | (list_positional_[l] ? 0u : HS_FLAG_SINGLEMATCH));
-        }
-      }
-      if (exprs.empty()) continue;
-      hs_compile_error_t* compile_error = nullptr;
-      if (hs_compile_multi(exprs.data(), flags.data(), ids.data(), static_cast<unsigned int>(exprs.size()), HS_MODE_BLOCK, nullptr,
-                           &out.db, &compile_error) != HS_SUCCESS) {
-        const int at = compile_error->expression;
-        const int p = at >= 0 ? out.patterns[static_cast<std::size_t>(at)] : -1;
-        error(p >= 0 ? pattern_marks_[static_cast<std::size_t>(p)] : SourceMark{}, "rules.pattern",
-              fmt::format("cannot compile term{}: {}", p >= 0 ? fmt::format(" '{}'", parts_.patterns[static_cast<std::size_t>(p)].term) : "",
-                          compile_error->message));
-        hs_free_compile_error(compile_error);
-        out.db = nullptr;
-        return;
-      }
+  // One literal database for every pattern: literal matching compiles and scans far faster
+  // than regexes, and word boundaries are checked on each match instead.
+  void build_database() {
+    if (expressions_.empty()) return;
+    std::vector<const char*> exprs;
+    std::vector<std::size_t> lengths;
+    std::vector<unsigned int> flags;
+    std::vector<unsigned int> ids;
+    for (std::size_t p = 0; p < expressions_.size(); ++p) {
+      CompiledPattern& pattern = parts_.patterns[p];
+      pattern.positional = list_positional_[static_cast<std::size_t>(parts_.entry_list[static_cast<std::size_t>(pattern.entry)])];
+      exprs.push_back(expressions_[p].data());
+      lengths.push_back(expressions_[p].size());
+      ids.push_back(static_cast<unsigned int>(p));
+      // One report per pattern and scan is enough, unless a boundary check may reject the
+      // first occurrence or near() needs every position.
+      const bool every = pattern.word_start || pattern.word_end || pattern.positional;
+      flags.push_back(HS_FLAG_CASELESS | (every ? 0u : HS_FLAG_SINGLEMATCH));
+    }
+    hs_compile_error_t* compile_error = nullptr;
+    if (hs_compile_lit_multi(exprs.data(), flags.data(), ids.data(), lengths.data(), static_cast<unsigned int>(exprs.size()),
+                             HS_MODE_BLOCK, nullptr, &parts_.database, &compile_error) != HS_SUCCESS) {
+      const int at = compile_error->expression;
+      error(at >= 0 ? pattern_marks_[static_cast<std::size_t>(at)] : SourceMark{}, "rules.pattern",
+            fmt::format("cannot compile term{}: {}", at >= 0 ? fmt::format(" '{}'", parts_.patterns[static_cast<std::size_t>(at)].term) : "",
+                        compile_error->message));
+      hs_free_compile_error(compile_error);
+      parts_.database = nullptr;
     }
   }
 
@@ -668,7 +646,6 @@ class Compiler {
   std::set<std::string> used_lists_;
   std::set<std::string> used_macros_;
   std::vector<std::vector<int>> list_patterns_;  // list -> its pattern indexes
-  std::vector<std::uint8_t> list_fields_;        // list -> text fields it must be scanned in
   std::vector<bool> list_positional_;            // list -> used by near()
   std::vector<std::string> expressions_;
   std::vector<SourceMark> pattern_marks_;
@@ -676,12 +653,13 @@ class Compiler {
 
 }  // namespace
 
-CompiledRuleSet::CompiledRuleSet(RuleSetParts parts) : p_(std::move(parts)), extractors_(p_.rates) {}
+CompiledRuleSet::CompiledRuleSet(RuleSetParts parts) : p_(std::move(parts)), extractors_(p_.rates) {
+  static std::atomic<std::uint64_t> next_serial{1};
+  serial_ = next_serial.fetch_add(1);
+}
 
 CompiledRuleSet::~CompiledRuleSet() {
-  for (auto& d : p_.databases) {
-    if (d.db != nullptr) hs_free_database(d.db);
-  }
+  if (p_.database != nullptr) hs_free_database(p_.database);
 }
 
 std::string describe(const Expr& e, const CompiledRuleSet& set) {

@@ -15,18 +15,42 @@ namespace {
 // Occurrences kept per scan for near(): enough for real text, bounded for hostile text.
 constexpr std::size_t kMaxHits = 4096;
 
+bool is_ascii_word(unsigned char c) { return std::isalnum(c) || c == '_'; }
+
+}  // namespace
+
 struct ScanContext {
-  std::vector<PatternHit>* hits;
-  const std::vector<int>* patterns;  // Vectorscan id -> pattern index
+  RuleEvaluator* self;
+  const CompiledRuleSet* set;
+  std::string_view text;
   std::uint8_t field;
 };
 
+// Called by Vectorscan for each literal match: checks word boundaries, records the entry, and
+// keeps the hit (first per entry and field, or every one for near()).
 int on_match(unsigned int id, unsigned long long /*from*/, unsigned long long to, unsigned int /*flags*/, void* user) {
   auto* ctx = static_cast<ScanContext*>(user);
-  if (ctx->hits->size() >= kMaxHits) return 0;
-  ctx->hits->push_back({(*ctx->patterns)[id], ctx->field, static_cast<std::uint32_t>(to)});
+  RuleEvaluator& ev = *ctx->self;
+  const CompiledPattern& p = ctx->set->patterns()[id];
+  const std::size_t end = static_cast<std::size_t>(to);
+  const std::size_t begin = end - p.length;
+  const auto* text = reinterpret_cast<const unsigned char*>(ctx->text.data());
+  if (p.word_start && begin > 0 && is_ascii_word(text[begin - 1])) return 0;
+  if (p.word_end && end < ctx->text.size() && is_ascii_word(text[end])) return 0;
+  std::uint8_t& mask = ev.entry_fields_[static_cast<std::size_t>(p.entry)];
+  const bool first_in_field = (mask & ctx->field) == 0;
+  if (mask == 0) {
+    ev.touched_entries_.push_back(p.entry);
+    ev.touched_lists_.push_back(ctx->set->list_of_entry(p.entry));
+  }
+  mask |= ctx->field;
+  if ((first_in_field || p.positional) && ev.hits_.size() < kMaxHits) {
+    ev.hits_.push_back({static_cast<int>(id), ctx->field, static_cast<std::uint32_t>(end)});
+  }
   return 0;  // keep scanning
 }
+
+namespace {
 
 std::string lower_ascii(std::string_view s) {
   std::string out(s);
@@ -296,27 +320,34 @@ Result<std::vector<Alert>> RuleEvaluator::evaluate(const CompiledRuleSet& set, c
   event_ = &event;
   extraction_.reset();
   hits_.clear();
-  entry_fields_.assign(set.entry_count(), 0);
+  if (entry_fields_.size() != set.entry_count()) {
+    entry_fields_.assign(set.entry_count(), 0);
+  } else {
+    for (int e : touched_entries_) entry_fields_[static_cast<std::size_t>(e)] = 0;
+  }
+  touched_entries_.clear();
+  touched_lists_.clear();
 
   const std::string* texts[] = {&event.data.title, &event.data.summary, &event.data.content};
   for (std::size_t f = 0; f < 3; ++f) {
-    // Full-width and compatibility forms are folded only where the cheap scan finds them.
-    if (has_compat_forms(*texts[f])) {
-      normalized_[f] = nfkc(*texts[f]);
+    // Width/compatibility forms and loose whitespace are folded only where a cheap scan finds them.
+    if (needs_matching_normalization(*texts[f])) {
+      normalized_[f] = normalize_for_matching(*texts[f]);
       scanned_[f] = normalized_[f];
     } else {
       scanned_[f] = *texts[f];
     }
-    const FieldDatabase& fdb = set.database(f);
-    if (fdb.db == nullptr || scanned_[f].empty()) continue;
-    if (hs_alloc_scratch(fdb.db, &scratch_) != HS_SUCCESS) return make_error("rules.scratch", "cannot allocate Vectorscan scratch space");
-    ScanContext ctx{&hits_, &fdb.patterns, static_cast<std::uint8_t>(kTextFields[f])};
-    if (hs_scan(fdb.db, scanned_[f].data(), static_cast<unsigned int>(scanned_[f].size()), 0, scratch_, &on_match, &ctx) != HS_SUCCESS) {
+    const hs_database_t* db = set.database();
+    if (db == nullptr || scanned_[f].empty()) continue;
+    // hs_alloc_scratch is costly even when the scratch fits: only call it for a new database.
+    if (set.serial() != scratch_for_) {
+      if (hs_alloc_scratch(db, &scratch_) != HS_SUCCESS) return make_error("rules.scratch", "cannot allocate Vectorscan scratch space");
+      scratch_for_ = set.serial();
+    }
+    ScanContext ctx{this, &set, scanned_[f], static_cast<std::uint8_t>(kTextFields[f])};
+    if (hs_scan(db, scanned_[f].data(), static_cast<unsigned int>(scanned_[f].size()), 0, scratch_, &on_match, &ctx) != HS_SUCCESS) {
       return make_error("rules.scan", fmt::format("Vectorscan scan failed on event {}", event.id));
     }
-  }
-  for (const PatternHit& hit : hits_) {
-    entry_fields_[static_cast<std::size_t>(set.patterns()[static_cast<std::size_t>(hit.pattern)].entry)] |= hit.field;
   }
 
   // Prefilter: only rules whose required lists hit, plus rules that need no hit.
@@ -330,8 +361,7 @@ Result<std::vector<Alert>> RuleEvaluator::evaluate(const CompiledRuleSet& set, c
   }
   std::vector<int> candidates = set.always_rules();
   for (int r : candidates) candidate_mark_[static_cast<std::size_t>(r)] = generation_;
-  for (const PatternHit& hit : hits_) {
-    const int list = set.list_of_entry(set.patterns()[static_cast<std::size_t>(hit.pattern)].entry);
+  for (int list : touched_lists_) {
     for (int r : set.rules_by_list(list)) {
       if (candidate_mark_[static_cast<std::size_t>(r)] == generation_) continue;
       candidate_mark_[static_cast<std::size_t>(r)] = generation_;

@@ -33,11 +33,14 @@ struct CompiledList {
   std::unordered_set<std::string> exact;      // lower-cased term variants, for `FIELD in LIST`
 };
 
-// One Vectorscan pattern: a script/width variant of a written term.
+// One Vectorscan literal: a script/width variant of a written term.
 struct CompiledPattern {
-  int entry = 0;           // global entry index
-  std::string term;        // the term as written in the rule file
-  std::size_t length = 0;  // bytes of the variant: a match starts about `length` before its end
+  int entry = 0;            // global entry index
+  std::string term;         // the term as written in the rule file
+  std::size_t length = 0;   // bytes of the variant: a match starts `length` before its end
+  bool word_start = false;  // begins with an ASCII word character: must follow a boundary
+  bool word_end = false;    // ends with one: must precede a boundary
+  bool positional = false;  // its list is used by near(): every occurrence is kept
 };
 
 // A summary or dedup-key template: literal text and {placeholders}.
@@ -76,18 +79,13 @@ struct CompiledRule {
   bool enabled = true;
 };
 
-// The patterns scanned over one text field, and which CompiledPattern each Vectorscan id is.
-struct FieldDatabase {
-  hs_database* db = nullptr;  // null when no rule looks at this field
-  std::vector<int> patterns;
-};
 
 struct RuleSetParts {
   std::vector<CompiledList> lists;
   std::vector<int> entry_list;  // global entry index -> list index
   std::vector<CompiledPattern> patterns;
   std::vector<CompiledRule> rules;
-  std::array<FieldDatabase, 3> databases;      // title, summary, content
+  hs_database* database = nullptr;              // every pattern; Vectorscan id = pattern index; null when none
   std::vector<std::vector<int>> rules_by_list;  // prefilter: rules that can fire only if the list hits
   std::vector<int> always_rules;                // rules that can fire without any term hit
   std::vector<RuleTestDef> tests;
@@ -107,13 +105,16 @@ class CompiledRuleSet {
   const std::vector<RuleTestDef>& tests() const { return p_.tests; }
   std::size_t entry_count() const { return p_.entry_list.size(); }
   int list_of_entry(int entry) const { return p_.entry_list[static_cast<std::size_t>(entry)]; }
-  const FieldDatabase& database(std::size_t field_index) const { return p_.databases[field_index]; }
+  const hs_database* database() const { return p_.database; }
   const std::vector<int>& rules_by_list(int list) const { return p_.rules_by_list[static_cast<std::size_t>(list)]; }
   const std::vector<int>& always_rules() const { return p_.always_rules; }
   const Extractors& extractors() const { return extractors_; }
+  // Unique per compiled set in this process (addresses can be reused after a reload).
+  std::uint64_t serial() const { return serial_; }
 
  private:
   RuleSetParts p_;
+  std::uint64_t serial_;
   Extractors extractors_;
 };
 
@@ -123,7 +124,7 @@ struct CompileOptions {
 
 // Compiles loaded rule files: resolves lists, macros and fields, type-checks conditions and
 // templates, expands terms into Simplified/Traditional and width variants (OpenCC, ICU) and
-// builds one Vectorscan database per text field. Errors are located diagnostics; warnings
+// builds one Vectorscan literal database, scanned once per text field. Errors are located diagnostics; warnings
 // flag unused lists and macros and rules that can never fire.
 LoadResult<std::shared_ptr<const CompiledRuleSet>> compile_rules(const RuleSources& sources, const CompileOptions& options = {});
 
@@ -163,15 +164,20 @@ class RuleEvaluator {
   std::string render(const Template& t, const CompiledRule& rule, const Alert& alert) const;
 
   hs_scratch* scratch_ = nullptr;
+  std::uint64_t scratch_for_ = 0;  // serial of the rule set scratch_ was last sized for
   const CompiledRuleSet* set_ = nullptr;
   const Event* event_ = nullptr;
   std::array<std::string, 3> normalized_;          // NFKC copies, when a field needed one
   std::array<std::string_view, 3> scanned_;        // the text each field was scanned as
   std::vector<std::uint8_t> entry_fields_;          // global entry -> fields it was found in
-  std::vector<PatternHit> hits_;
+  std::vector<int> touched_entries_;                // entries with a non-zero mask, to reset
+  std::vector<int> touched_lists_;                  // lists with a hit this event
+  std::vector<PatternHit> hits_;                    // first hit per entry and field; every hit of positional patterns
   std::vector<std::uint32_t> candidate_mark_;       // rule index -> generation it was queued in
   std::uint32_t generation_ = 0;
   mutable std::optional<Extraction> extraction_;    // computed on first use per event
+
+  friend int on_match(unsigned int, unsigned long long, unsigned long long, unsigned int, void*);
 };
 
 }  // namespace sigflow::rules
