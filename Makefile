@@ -1,7 +1,8 @@
 # The two commands of the README's quick start, plus a few conveniences.
 #   make demo   install what is missing, build release, run the bundled sample pipeline once
-#   make test   install what is missing, build with ASan+UBSan, run every test through ctest
-.PHONY: demo test deps build-release build-dev tsan clean
+#   make test   install what is missing, build with ASan+UBSan, run every test through ctest,
+#               then run each libFuzzer target briefly (clang, ASan)
+.PHONY: demo test deps build-release build-dev tsan fuzz bench clean
 
 SIGFLOW_RELEASE := build/release/engine/sigflow
 
@@ -21,6 +22,15 @@ demo: build-release
 
 test: build-dev
 	ctest --preset dev
+	$(MAKE) fuzz
+
+fuzz: deps
+	cmake --preset fuzz
+	cmake --build --preset fuzz
+	ctest --preset fuzz
+
+bench: build-release
+	build/release/tests/bench/sigflow_bench --benchmark_min_time=2
 
 tsan: deps
 	cmake --preset tsan

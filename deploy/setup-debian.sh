@@ -12,7 +12,7 @@ BUILD_PKGS=(
   libopencc-dev opencc libicu-dev libssl-dev librocksdb-dev libcli11-dev libspdlog-dev libfmt-dev
 )
 TEST_PKGS=(
-  libgtest-dev libgmock-dev libbenchmark-dev python3 curl
+  libgtest-dev libgmock-dev libbenchmark-dev python3 curl clang-14 libclang-rt-14-dev
 )
 RUNTIME_PKGS=(
   ca-certificates libsimdjson14 librdkafka++1 libprometheus-cpp-core1.0 libvectorscan5 libre2-9

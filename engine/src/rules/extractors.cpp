@@ -167,7 +167,7 @@ std::optional<double> Extraction::max_percent() const {
 Extractors::Extractors(CurrencyRates rates)
     : rates_(std::move(rates)),
       symbol_money_(compile(
-          R"(((?i:US\$|HK\$|NT\$|S\$|RMB|CNY|USD|HKD|EUR|GBP|JPY|TWD)|\$|¥|￥|€|£)\s?(\d[\d,]*(?:\.\d+)?))"
+          R"(((?i:US\$|HK\$|NT\$|S\$|RMB|CNY|USD|HKD|EUR|GBP|JPY|TWD)|\$|¥|￥|€|£|新台[币幣]|新臺幣|港[币幣元]|人民[币幣]|美元|美金|日元|欧元|歐元)\s?(\d[\d,]*(?:\.\d+)?))"
           R"((?:\s*((?i:trillion|billion|million|thousand|bn|mn|tn|m|b|k)\b|)" + kCjkMagnitude + R"()|))")),
       cjk_money_(compile(R"((\d[\d,]*(?:\.\d+)?|[)" + kCjkDigits + R"(]+)\s*()" + kCjkMagnitude +
                          R"()?\s*(美元|美金|元人民币|元人民幣|人民币|人民幣|港元|港币|港幣|欧元|歐元|日元|日圓|英镑|英鎊|新台币|新台幣|新臺幣|元))")),

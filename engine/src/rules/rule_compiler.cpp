@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <functional>
+#include <mutex>
 #include <map>
 #include <set>
 
@@ -18,7 +19,8 @@ namespace sigflow::rules {
 namespace {
 
 // Script variants of a term through OpenCC: a term written in either script also matches its
-// Simplified, Traditional, Taiwan and Hong Kong forms. Events are never converted.
+// Simplified, Traditional, Taiwan and Hong Kong forms. Events are never converted. One instance
+// per process (opening the dictionaries costs ~80 ms); conversions are serialized.
 class ScriptVariants {
  public:
   ScriptVariants() {
@@ -39,16 +41,21 @@ class ScriptVariants {
 
   const std::string& error() const { return error_; }
 
-  std::vector<std::string> of(const std::string& term) const {
+  static ScriptVariants& instance() {
+    static ScriptVariants variants;
+    return variants;
+  }
+
+  std::vector<std::string> of(const std::string& term) {
     std::vector<std::string> out{term};
     const bool ascii = std::all_of(term.begin(), term.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
     if (ascii || !error_.empty()) return out;
+    std::lock_guard lock(mutex_);
+    // Through Simplified to every Traditional standard: a Traditional term also gets its
+    // Simplified form and the other regions' Traditional forms.
     const std::string simplified = convert(handles_[0], term);
     add(out, simplified);
-    for (std::size_t i = 1; i < handles_.size(); ++i) {
-      add(out, convert(handles_[i], term));
-      add(out, convert(handles_[i], simplified));
-    }
+    for (std::size_t i = 1; i < handles_.size(); ++i) add(out, convert(handles_[i], simplified));
     return out;
   }
 
@@ -65,6 +72,7 @@ class ScriptVariants {
   }
   std::vector<opencc_t> handles_;
   std::string error_;
+  std::mutex mutex_;
 };
 
 bool is_ascii_word(unsigned char c) { return std::isalnum(c) || c == '_'; }
@@ -638,7 +646,7 @@ class Compiler {
 
   const RuleSources& src_;
   const CompileOptions& options_;
-  ScriptVariants variants_;
+  ScriptVariants& variants_ = ScriptVariants::instance();
   std::vector<Diagnostic> diagnostics_;
   RuleSetParts parts_;
   std::map<std::string, int> list_index_;

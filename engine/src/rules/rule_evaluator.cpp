@@ -249,7 +249,13 @@ bool RuleEvaluator::eval(const Expr& e) const {
 void RuleEvaluator::matched_terms(const Expr& e, std::vector<MatchedTerm>& out) const {
   if (e.kind == Expr::Kind::not_ || !eval(e)) return;
   for (const Expr& c : e.children) matched_terms(c, out);
-  if (e.kind != Expr::Kind::any && e.kind != Expr::Kind::all && e.kind != Expr::Kind::near) return;
+  if (e.kind == Expr::Kind::and_ || e.kind == Expr::Kind::or_) return;
+  if (e.kind != Expr::Kind::any && e.kind != Expr::Kind::all && e.kind != Expr::Kind::near) {
+    // A field test that held: named by its condition, with no list.
+    MatchedTerm m{"", describe(e, *set_), e.name};
+    if (std::find(out.begin(), out.end(), m) == out.end()) out.push_back(std::move(m));
+    return;
+  }
   for (const PatternHit& hit : hits_) {
     const CompiledPattern& p = set_->patterns()[static_cast<std::size_t>(hit.pattern)];
     const int list = set_->list_of_entry(p.entry);

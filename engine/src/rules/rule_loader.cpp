@@ -201,9 +201,8 @@ void load_test(YamlReader& y, const YAML::Node& node, RuleSources& out) {
   out.tests.push_back(std::move(t));
 }
 
-void load_file(const std::string& file, RuleSources& out, std::vector<Diagnostic>& diagnostics) {
-  YamlReader y(file);
-  if (auto root = y.load_file()) {
+void load_document(YamlReader& y, const std::optional<YAML::Node>& root, RuleSources& out) {
+  if (root) {
     if (root->IsNull()) {
       y.warning(*root, "rules.empty_file", "rule file is empty");
     } else if (y.expect_map(*root, "a rule file")) {
@@ -227,12 +226,28 @@ void load_file(const std::string& file, RuleSources& out, std::vector<Diagnostic
       }
     }
   }
+}
+
+void load_file(const std::string& file, RuleSources& out, std::vector<Diagnostic>& diagnostics) {
+  YamlReader y(file);
+  load_document(y, y.load_file(), out);
   out.files.push_back(file);
   auto& found = y.diagnostics();
   diagnostics.insert(diagnostics.end(), found.begin(), found.end());
 }
 
 }  // namespace
+
+LoadResult<RuleSources> load_rule_text(const std::string& text, const std::string& name) {
+  LoadResult<RuleSources> result;
+  RuleSources sources;
+  YamlReader y(name);
+  load_document(y, y.load_text(text), sources);
+  sources.files.push_back(name);
+  result.diagnostics = std::move(y.diagnostics());
+  if (!has_errors(result.diagnostics)) result.value = std::move(sources);
+  return result;
+}
 
 LoadResult<RuleSources> load_rule_files(const std::vector<std::string>& paths) {
   LoadResult<RuleSources> result;

@@ -95,4 +95,7 @@ struct RuleSources {
 // YAML, schema and type problem is a located diagnostic; loading continues to find them all.
 LoadResult<RuleSources> load_rule_files(const std::vector<std::string>& paths);
 
+// Loads one rule file from memory; `name` stands in for its path in diagnostics.
+LoadResult<RuleSources> load_rule_text(const std::string& text, const std::string& name);
+
 }  // namespace sigflow::rules

@@ -16,9 +16,9 @@ struct RuleTestResult {
 };
 
 // Each test runs alone (no dedup state between tests). An expected alert matches a fired one
-// with the same signal (and rule, when given) whose entities include every listed value; a
-// fired alert whose signal no expectation names is a problem too, so silence is asserted by
-// `expect: []`.
+// with the same signal (and rule, when given) whose entities include every listed value. A
+// fired alert is unexpected unless an expectation names its signal (and, when that expectation
+// names a rule, its rule too), so silence is asserted by `expect: []`.
 std::vector<RuleTestResult> run_rule_tests(const CompiledRuleSet& set, bool explain);
 
 }  // namespace sigflow::rules

@@ -31,6 +31,7 @@ TEST(Extractors, MoneyInChineseAndEnglishForms) {
       {"€40 million seed", 4e7, "EUR", ""},
       {"完成三千万元 A 轮", 3e7, "CNY", ""},
       {"at $2.19 per million tokens", 2.19, "USD", "million tokens"},
+      {"募得新台幣 1 億元", 1e8, "TWD", ""},
   };
   for (const auto& c : cases) {
     const Extraction e = ex.extract(c.text);
