@@ -1,7 +1,7 @@
 # The two commands of the README's quick start, plus a few conveniences.
 #   make demo   install what is missing, build release, run the bundled sample pipeline once
-#   make test   install what is missing, build with ASan+UBSan, run every test through ctest,
-#               then run each libFuzzer target briefly (clang, ASan)
+#   make test   install what is missing, run each libFuzzer target briefly (clang, ASan), then
+#               build with ASan+UBSan and run every test through ctest
 .PHONY: demo test deps build-release build-dev tsan fuzz bench clean
 
 SIGFLOW_RELEASE := build/release/engine/sigflow
@@ -21,8 +21,8 @@ demo: build-release
 	$(SIGFLOW_RELEASE) run --config config/sigflow.yaml --once
 
 test: build-dev
-	ctest --preset dev
 	$(MAKE) fuzz
+	ctest --preset dev
 
 fuzz: deps
 	cmake --preset fuzz
