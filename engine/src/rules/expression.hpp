@@ -75,6 +75,7 @@ struct Expr {
   Op op = Op::eq;
   std::vector<Literal> values;  // compare: one; in_values: one or more
   std::shared_ptr<const re2::RE2> regex;  // compiled by the compiler
+  int trigger = -1;             // regex on a text field: its prefilter trigger (see CompiledRuleSet)
   std::size_t offset = 0;       // byte offset of the node in the condition text
   std::size_t value_offset = 0; // byte offset of the first value/pattern (for errors)
 };

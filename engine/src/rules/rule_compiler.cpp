@@ -5,6 +5,7 @@
 #include <atomic>
 #include <functional>
 #include <mutex>
+#include <thread>
 #include <map>
 #include <set>
 
@@ -173,8 +174,15 @@ class Compiler {
     if (has_errors(diagnostics_)) return finish(nullptr);  // "unused" would be noise next to errors
     warn_unused();
     build_prefilter();
-    build_database();
-    if (has_errors(diagnostics_)) return finish(nullptr);
+    build_databases();
+    build_regex_database();
+    if (has_errors(diagnostics_)) {
+      for (hs_database_t* db : parts_.databases) hs_free_database(db);
+      parts_.databases.clear();
+      if (parts_.regex_database != nullptr) hs_free_database(parts_.regex_database);
+      parts_.regex_database = nullptr;
+      return finish(nullptr);
+    }
     parts_.tests = src_.tests;
     parts_.rates = options_.rates;
     return finish(std::make_shared<const CompiledRuleSet>(std::move(parts_)));
@@ -228,7 +236,6 @@ class Compiler {
       parts_.lists.push_back(std::move(list));
     }
     list_positional_.assign(parts_.lists.size(), false);
-    parts_.rules_by_list.assign(parts_.lists.size(), {});
   }
 
   void index_macros() {
@@ -392,6 +399,9 @@ class Compiler {
           return false;
         }
         e.regex = std::move(re);
+        const bool text_field = e.field.kind == FieldRef::Kind::title || e.field.kind == FieldRef::Kind::summary ||
+                                e.field.kind == FieldRef::Kind::content;
+        if (text_field) e.trigger = register_regex(e.values[0].text);
         return true;
       }
       default:
@@ -570,14 +580,17 @@ class Compiler {
     }
   }
 
-  // The lists of which at least one must hit for `e` to be true; nullopt when `e` can be true
-  // without any term hit (a field test, a negation).
+  // The triggers (lists, prefiltered regexes) of which at least one must fire for `e` to be
+  // true; nullopt when `e` can be true without any (a field test, a negation).
   std::optional<std::set<int>> required_lists(const Expr& e) const {
     switch (e.kind) {
       case Expr::Kind::any:
       case Expr::Kind::all:
       case Expr::Kind::near:
         return std::set<int>{e.list_index};
+      case Expr::Kind::regex:
+        if (e.trigger >= 0) return std::set<int>{e.trigger};
+        return std::nullopt;
       case Expr::Kind::and_: {
         std::optional<std::set<int>> best;
         for (const Expr& c : e.children) {
@@ -601,6 +614,7 @@ class Compiler {
   }
 
   void build_prefilter() {
+    parts_.rules_by_trigger.assign(parts_.lists.size() + regex_patterns_.size(), {});
     for (std::size_t i = 0; i < parts_.rules.size(); ++i) {
       const CompiledRule& r = parts_.rules[i];
       if (!r.enabled) continue;
@@ -609,38 +623,108 @@ class Compiler {
         parts_.always_rules.push_back(static_cast<int>(i));
         continue;
       }
-      for (int list : *need) parts_.rules_by_list[static_cast<std::size_t>(list)].push_back(static_cast<int>(i));
+      for (int trigger : *need) parts_.rules_by_trigger[static_cast<std::size_t>(trigger)].push_back(static_cast<int>(i));
     }
   }
 
-  // One literal database for every pattern: literal matching compiles and scans far faster
-  // than regexes, and word boundaries are checked on each match instead.
-  void build_database() {
-    if (expressions_.empty()) return;
-    std::vector<const char*> exprs;
-    std::vector<std::size_t> lengths;
-    std::vector<unsigned int> flags;
-    std::vector<unsigned int> ids;
-    for (std::size_t p = 0; p < expressions_.size(); ++p) {
+  // Literal databases: literal matching compiles and scans far faster than regexes, and word
+  // boundaries are checked on each match instead. Large sets are split into slices
+  // (options_.patterns_per_database) compiled on parallel threads.
+  void build_databases() {
+    const std::size_t n = expressions_.size();
+    if (n == 0) return;
+    std::vector<unsigned int> flags(n);
+    for (std::size_t p = 0; p < n; ++p) {
       CompiledPattern& pattern = parts_.patterns[p];
       pattern.positional = list_positional_[static_cast<std::size_t>(parts_.entry_list[static_cast<std::size_t>(pattern.entry)])];
-      exprs.push_back(expressions_[p].data());
-      lengths.push_back(expressions_[p].size());
-      ids.push_back(static_cast<unsigned int>(p));
       // One report per pattern and scan is enough, unless a boundary check may reject the
       // first occurrence or near() needs every position.
       const bool every = pattern.word_start || pattern.word_end || pattern.positional;
-      flags.push_back(HS_FLAG_CASELESS | (every ? 0u : HS_FLAG_SINGLEMATCH));
+      flags[p] = HS_FLAG_CASELESS | (every ? 0u : HS_FLAG_SINGLEMATCH);
+    }
+    const std::size_t limit = std::max<std::size_t>(1, options_.patterns_per_database);
+    const std::size_t slices = (n + limit - 1) / limit;
+    const std::size_t per_slice = (n + slices - 1) / slices;
+    std::vector<hs_database_t*> dbs(slices, nullptr);
+    std::vector<std::string> errors(slices);
+    std::vector<int> error_at(slices, -1);
+    auto compile_slice = [&](std::size_t s) {
+      const std::size_t begin = s * per_slice;
+      const std::size_t end = std::min(n, begin + per_slice);
+      std::vector<const char*> exprs;
+      std::vector<std::size_t> lengths;
+      std::vector<unsigned int> ids;
+      for (std::size_t p = begin; p < end; ++p) {
+        exprs.push_back(expressions_[p].data());
+        lengths.push_back(expressions_[p].size());
+        ids.push_back(static_cast<unsigned int>(p));
+      }
+      hs_compile_error_t* compile_error = nullptr;
+      if (hs_compile_lit_multi(exprs.data(), flags.data() + begin, ids.data(), lengths.data(), static_cast<unsigned int>(exprs.size()),
+                               HS_MODE_BLOCK, nullptr, &dbs[s], &compile_error) != HS_SUCCESS) {
+        errors[s] = compile_error->message;
+        error_at[s] = compile_error->expression >= 0 ? static_cast<int>(begin) + compile_error->expression : -1;
+        hs_free_compile_error(compile_error);
+        dbs[s] = nullptr;
+      }
+    };
+    std::vector<std::thread> threads;
+    const std::size_t workers = std::min<std::size_t>(slices, std::max(1u, std::thread::hardware_concurrency()));
+    std::atomic<std::size_t> next{0};
+    for (std::size_t w = 1; w < workers; ++w) {
+      threads.emplace_back([&] {
+        for (std::size_t s = next++; s < slices; s = next++) compile_slice(s);
+      });
+    }
+    for (std::size_t s = next++; s < slices; s = next++) compile_slice(s);
+    for (auto& t : threads) t.join();
+    for (std::size_t s = 0; s < slices; ++s) {
+      if (!errors[s].empty()) {
+        const int at = error_at[s];
+        error(at >= 0 ? pattern_marks_[static_cast<std::size_t>(at)] : SourceMark{}, "rules.pattern",
+              fmt::format("cannot compile term{}: {}", at >= 0 ? fmt::format(" '{}'", parts_.patterns[static_cast<std::size_t>(at)].term) : "",
+                          errors[s]));
+      }
+      if (dbs[s] != nullptr) parts_.databases.push_back(dbs[s]);
+    }
+  }
+
+  // Text-field regexes also go into a Vectorscan prefilter database, so a rule that needs a
+  // regex match is evaluated only when Vectorscan saw a possible match. A regex Vectorscan
+  // cannot parse is simply not prefiltered: its rules are evaluated for every event.
+  int register_regex(const std::string& pattern) {
+    if (auto it = regex_triggers_.find(pattern); it != regex_triggers_.end()) return it->second;
+    const unsigned int flags = HS_FLAG_PREFILTER | HS_FLAG_SINGLEMATCH | HS_FLAG_UTF8 | HS_FLAG_DOTALL | HS_FLAG_ALLOWEMPTY;
+    hs_database_t* probe = nullptr;
+    hs_compile_error_t* compile_error = nullptr;
+    if (hs_compile(pattern.c_str(), flags, HS_MODE_BLOCK, nullptr, &probe, &compile_error) != HS_SUCCESS) {
+      hs_free_compile_error(compile_error);
+      return -1;
+    }
+    hs_free_database(probe);
+    regex_patterns_.push_back(pattern);
+    const int trigger = static_cast<int>(parts_.lists.size() + regex_patterns_.size() - 1);
+    regex_triggers_.emplace(pattern, trigger);
+    return trigger;
+  }
+
+  void build_regex_database() {
+    parts_.regex_trigger_base = static_cast<int>(parts_.lists.size());
+    if (regex_patterns_.empty()) return;
+    std::vector<const char*> exprs;
+    std::vector<unsigned int> flags;
+    std::vector<unsigned int> ids;
+    for (std::size_t i = 0; i < regex_patterns_.size(); ++i) {
+      exprs.push_back(regex_patterns_[i].c_str());
+      flags.push_back(HS_FLAG_PREFILTER | HS_FLAG_SINGLEMATCH | HS_FLAG_UTF8 | HS_FLAG_DOTALL | HS_FLAG_ALLOWEMPTY);
+      ids.push_back(static_cast<unsigned int>(i));
     }
     hs_compile_error_t* compile_error = nullptr;
-    if (hs_compile_lit_multi(exprs.data(), flags.data(), ids.data(), lengths.data(), static_cast<unsigned int>(exprs.size()),
-                             HS_MODE_BLOCK, nullptr, &parts_.database, &compile_error) != HS_SUCCESS) {
-      const int at = compile_error->expression;
-      error(at >= 0 ? pattern_marks_[static_cast<std::size_t>(at)] : SourceMark{}, "rules.pattern",
-            fmt::format("cannot compile term{}: {}", at >= 0 ? fmt::format(" '{}'", parts_.patterns[static_cast<std::size_t>(at)].term) : "",
-                        compile_error->message));
+    if (hs_compile_multi(exprs.data(), flags.data(), ids.data(), static_cast<unsigned int>(exprs.size()), HS_MODE_BLOCK, nullptr,
+                         &parts_.regex_database, &compile_error) != HS_SUCCESS) {
+      error({}, "rules.regex", fmt::format("cannot build the regex prefilter: {}", compile_error->message));
       hs_free_compile_error(compile_error);
-      parts_.database = nullptr;
+      parts_.regex_database = nullptr;
     }
   }
 
@@ -657,6 +741,8 @@ class Compiler {
   std::vector<bool> list_positional_;            // list -> used by near()
   std::vector<std::string> expressions_;
   std::vector<SourceMark> pattern_marks_;
+  std::vector<std::string> regex_patterns_;      // prefiltered regexes, in trigger order
+  std::map<std::string, int> regex_triggers_;    // pattern -> trigger
 };
 
 }  // namespace
@@ -667,7 +753,8 @@ CompiledRuleSet::CompiledRuleSet(RuleSetParts parts) : p_(std::move(parts)), ext
 }
 
 CompiledRuleSet::~CompiledRuleSet() {
-  if (p_.database != nullptr) hs_free_database(p_.database);
+  for (hs_database* db : p_.databases) hs_free_database(db);
+  if (p_.regex_database != nullptr) hs_free_database(p_.regex_database);
 }
 
 std::string describe(const Expr& e, const CompiledRuleSet& set) {

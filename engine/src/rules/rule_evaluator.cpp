@@ -41,13 +41,20 @@ int on_match(unsigned int id, unsigned long long /*from*/, unsigned long long to
   const bool first_in_field = (mask & ctx->field) == 0;
   if (mask == 0) {
     ev.touched_entries_.push_back(p.entry);
-    ev.touched_lists_.push_back(ctx->set->list_of_entry(p.entry));
+    ev.touched_triggers_.push_back(ctx->set->list_of_entry(p.entry));
   }
   mask |= ctx->field;
   if ((first_in_field || p.positional) && ev.hits_.size() < kMaxHits) {
     ev.hits_.push_back({static_cast<int>(id), ctx->field, static_cast<std::uint32_t>(end)});
   }
   return 0;  // keep scanning
+}
+
+// A possible match of a prefiltered regex: its trigger makes the rules that need it candidates.
+int on_regex_match(unsigned int id, unsigned long long, unsigned long long, unsigned int, void* user) {
+  auto* ctx = static_cast<ScanContext*>(user);
+  ctx->self->touched_triggers_.push_back(ctx->set->regex_trigger_base() + static_cast<int>(id));
+  return 0;
 }
 
 namespace {
@@ -332,7 +339,7 @@ Result<std::vector<Alert>> RuleEvaluator::evaluate(const CompiledRuleSet& set, c
     for (int e : touched_entries_) entry_fields_[static_cast<std::size_t>(e)] = 0;
   }
   touched_entries_.clear();
-  touched_lists_.clear();
+  touched_triggers_.clear();
 
   const std::string* texts[] = {&event.data.title, &event.data.summary, &event.data.content};
   for (std::size_t f = 0; f < 3; ++f) {
@@ -343,16 +350,28 @@ Result<std::vector<Alert>> RuleEvaluator::evaluate(const CompiledRuleSet& set, c
     } else {
       scanned_[f] = *texts[f];
     }
-    const hs_database_t* db = set.database();
-    if (db == nullptr || scanned_[f].empty()) continue;
-    // hs_alloc_scratch is costly even when the scratch fits: only call it for a new database.
+    if (scanned_[f].empty()) continue;
+    // hs_alloc_scratch is costly even when the scratch fits: size it once per rule set, for
+    // every database of the set.
     if (set.serial() != scratch_for_) {
-      if (hs_alloc_scratch(db, &scratch_) != HS_SUCCESS) return make_error("rules.scratch", "cannot allocate Vectorscan scratch space");
+      for (const hs_database_t* db : set.databases()) {
+        if (hs_alloc_scratch(db, &scratch_) != HS_SUCCESS) return make_error("rules.scratch", "cannot allocate Vectorscan scratch space");
+      }
+      if (set.regex_database() != nullptr && hs_alloc_scratch(set.regex_database(), &scratch_) != HS_SUCCESS) {
+        return make_error("rules.scratch", "cannot allocate Vectorscan scratch space");
+      }
       scratch_for_ = set.serial();
     }
     ScanContext ctx{this, &set, scanned_[f], static_cast<std::uint8_t>(kTextFields[f])};
-    if (hs_scan(db, scanned_[f].data(), static_cast<unsigned int>(scanned_[f].size()), 0, scratch_, &on_match, &ctx) != HS_SUCCESS) {
-      return make_error("rules.scan", fmt::format("Vectorscan scan failed on event {}", event.id));
+    const auto length = static_cast<unsigned int>(scanned_[f].size());
+    for (const hs_database_t* db : set.databases()) {
+      if (hs_scan(db, scanned_[f].data(), length, 0, scratch_, &on_match, &ctx) != HS_SUCCESS) {
+        return make_error("rules.scan", fmt::format("Vectorscan scan failed on event {}", event.id));
+      }
+    }
+    if (set.regex_database() != nullptr &&
+        hs_scan(set.regex_database(), scanned_[f].data(), length, 0, scratch_, &on_regex_match, &ctx) != HS_SUCCESS) {
+      return make_error("rules.scan", fmt::format("Vectorscan regex prefilter failed on event {}", event.id));
     }
   }
 
@@ -367,8 +386,8 @@ Result<std::vector<Alert>> RuleEvaluator::evaluate(const CompiledRuleSet& set, c
   }
   std::vector<int> candidates = set.always_rules();
   for (int r : candidates) candidate_mark_[static_cast<std::size_t>(r)] = generation_;
-  for (int list : touched_lists_) {
-    for (int r : set.rules_by_list(list)) {
+  for (int trigger : touched_triggers_) {
+    for (int r : set.rules_by_trigger(trigger)) {
       if (candidate_mark_[static_cast<std::size_t>(r)] == generation_) continue;
       candidate_mark_[static_cast<std::size_t>(r)] = generation_;
       candidates.push_back(r);

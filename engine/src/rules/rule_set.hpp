@@ -85,9 +85,17 @@ struct RuleSetParts {
   std::vector<int> entry_list;  // global entry index -> list index
   std::vector<CompiledPattern> patterns;
   std::vector<CompiledRule> rules;
-  hs_database* database = nullptr;              // every pattern; Vectorscan id = pattern index; null when none
-  std::vector<std::vector<int>> rules_by_list;  // prefilter: rules that can fire only if the list hits
-  std::vector<int> always_rules;                // rules that can fire without any term hit
+  // Literal databases, each a slice of the patterns (Vectorscan id = pattern index). Large sets
+  // are split so that compile time stays linear; each is scanned once per text field.
+  std::vector<hs_database*> databases;
+  // Text-field regexes compiled in Vectorscan's prefilter mode (a superset of RE2's matches):
+  // Vectorscan id i fires trigger regex_trigger_base + i. Null when there are none.
+  hs_database* regex_database = nullptr;
+  int regex_trigger_base = 0;
+  // Prefilter triggers: lists [0, lists) then prefiltered regexes. A rule is a candidate when
+  // one of its required triggers fired; always_rules can fire without any.
+  std::vector<std::vector<int>> rules_by_trigger;
+  std::vector<int> always_rules;
   std::vector<RuleTestDef> tests;
   CurrencyRates rates;
 };
@@ -105,8 +113,10 @@ class CompiledRuleSet {
   const std::vector<RuleTestDef>& tests() const { return p_.tests; }
   std::size_t entry_count() const { return p_.entry_list.size(); }
   int list_of_entry(int entry) const { return p_.entry_list[static_cast<std::size_t>(entry)]; }
-  const hs_database* database() const { return p_.database; }
-  const std::vector<int>& rules_by_list(int list) const { return p_.rules_by_list[static_cast<std::size_t>(list)]; }
+  const std::vector<hs_database*>& databases() const { return p_.databases; }
+  const hs_database* regex_database() const { return p_.regex_database; }
+  int regex_trigger_base() const { return p_.regex_trigger_base; }
+  const std::vector<int>& rules_by_trigger(int trigger) const { return p_.rules_by_trigger[static_cast<std::size_t>(trigger)]; }
   const std::vector<int>& always_rules() const { return p_.always_rules; }
   const Extractors& extractors() const { return extractors_; }
   // Unique per compiled set in this process (addresses can be reused after a reload).
@@ -120,11 +130,14 @@ class CompiledRuleSet {
 
 struct CompileOptions {
   CurrencyRates rates = default_currency_rates();
+  // Literal patterns per Vectorscan database: Vectorscan's literal compile time grows faster
+  // than linearly, so large sets are split into slices compiled in parallel.
+  std::size_t patterns_per_database = 16384;
 };
 
 // Compiles loaded rule files: resolves lists, macros and fields, type-checks conditions and
 // templates, expands terms into Simplified/Traditional and width variants (OpenCC, ICU) and
-// builds one Vectorscan literal database, scanned once per text field. Errors are located diagnostics; warnings
+// builds Vectorscan literal databases (plus a prefilter database for text-field regexes). Errors are located diagnostics; warnings
 // flag unused lists and macros and rules that can never fire.
 LoadResult<std::shared_ptr<const CompiledRuleSet>> compile_rules(const RuleSources& sources, const CompileOptions& options = {});
 
@@ -171,13 +184,14 @@ class RuleEvaluator {
   std::array<std::string_view, 3> scanned_;        // the text each field was scanned as
   std::vector<std::uint8_t> entry_fields_;          // global entry -> fields it was found in
   std::vector<int> touched_entries_;                // entries with a non-zero mask, to reset
-  std::vector<int> touched_lists_;                  // lists with a hit this event
+  std::vector<int> touched_triggers_;               // lists (and regex triggers) with a hit this event
   std::vector<PatternHit> hits_;                    // first hit per entry and field; every hit of positional patterns
   std::vector<std::uint32_t> candidate_mark_;       // rule index -> generation it was queued in
   std::uint32_t generation_ = 0;
   mutable std::optional<Extraction> extraction_;    // computed on first use per event
 
   friend int on_match(unsigned int, unsigned long long, unsigned long long, unsigned int, void*);
+  friend int on_regex_match(unsigned int, unsigned long long, unsigned long long, unsigned int, void*);
 };
 
 }  // namespace sigflow::rules

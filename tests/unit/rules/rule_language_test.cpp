@@ -141,6 +141,41 @@ TEST_F(RuleLanguage, PrefilterSkipsRulesWhoseListsDidNotHitButKeepsFieldOnlyRule
   EXPECT_EQ(fired(*set, event("腾讯云 DeepSeek 上线")), (std::vector<std::string>{"terms", "either"}));
 }
 
+TEST_F(RuleLanguage, TextRegexesArePrefilteredAndStillConfirmedByRe2) {
+  auto set = compile(R"(  - {id: billions, signal: s, condition: "title regex '[0-9]+\\s*(亿|億|billion)'"}
+  - {id: url_regex, signal: s, condition: "url regex '^https://'"}
+  - {id: lookahead, signal: s, condition: "title regex '(?i)deepseek'"}
+)");
+  ASSERT_TRUE(set);
+  // Text-field regexes need their trigger; a url regex cannot be prefiltered.
+  EXPECT_EQ(set->always_rules(), std::vector<int>{1});
+  EXPECT_EQ(fired(*set, event("融资 12 亿元")), std::vector<std::string>{"billions"});
+  EXPECT_EQ(fired(*set, event("DEEPSEEK raises 2 billion")), (std::vector<std::string>{"billions", "lookahead"}));
+  EXPECT_TRUE(fired(*set, event("融资数亿元")).empty());
+}
+
+TEST(RuleCompilerSlices, SplitDatabasesMatchLikeOne) {
+  sigflow::test::TempDir dir;
+  const std::string yaml = "schema_version: 1\nlists:\n  cos: [腾讯云, Tencent Cloud, AWS]\n  models: [DeepSeek, Qwen]\n"
+                           "rules:\n  - {id: r, signal: s, condition: any(cos) and any(models), extract: {provider: cos}}\n";
+  sigflow::test::write_file(dir / "r.yaml", yaml);
+  CompileOptions sliced;
+  sliced.patterns_per_database = 2;
+  auto one = load_and_compile_rules({(dir / "r.yaml").string()});
+  auto many = load_and_compile_rules({(dir / "r.yaml").string()}, sliced);
+  ASSERT_TRUE(one.value && many.value);
+  EXPECT_EQ((*one.value)->databases().size(), 1u);
+  EXPECT_GE((*many.value)->databases().size(), 3u);
+  RuleEvaluator a, b;
+  for (const char* title : {"騰訊雲上线 DeepSeek", "AWS adds Qwen", "laws on Qwen", "nothing"}) {
+    auto ra = a.evaluate(**one.value, event(title), "t");
+    auto rb = b.evaluate(**many.value, event(title), "t");
+    ASSERT_TRUE(ra.ok() && rb.ok());
+    ASSERT_EQ(ra->size(), rb->size()) << title;
+    for (std::size_t i = 0; i < ra->size(); ++i) EXPECT_EQ((*ra)[i].to_json(), (*rb)[i].to_json()) << title;
+  }
+}
+
 TEST_F(RuleLanguage, TypeAndNameErrorsAreCaughtAtLoadTime) {
   const std::pair<std::string, std::string> cases[] = {
       {"titel contains \"x\"", "unknown field 'titel' (did you mean 'title'?)"},
