@@ -38,11 +38,6 @@ void init_libxml() {
   });
 }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-  return out;
-}
 
 // The encoding name in the XML declaration, if any.
 std::string declared_encoding(std::string_view body) {
@@ -59,7 +54,7 @@ std::string declared_encoding(std::string_view body) {
 }
 
 std::string charset_of(const std::string& content_type) {
-  const std::string ct = lower(content_type);
+  const std::string ct = ascii_lower(content_type);
   const auto pos = ct.find("charset=");
   if (pos == std::string::npos) return {};
   std::string cs = ct.substr(pos + 8);
@@ -72,7 +67,7 @@ std::string charset_of(const std::string& content_type) {
 std::string effective_encoding(std::string_view body, const std::string& content_type) {
   if (body.size() >= 2 && ((body[0] == '\xFF' && body[1] == '\xFE') || (body[0] == '\xFE' && body[1] == '\xFF'))) return {};
   if (body.size() >= 3 && body.substr(0, 3) == "\xEF\xBB\xBF") return {};
-  std::string enc = lower(declared_encoding(body));
+  std::string enc = ascii_lower(declared_encoding(body));
   if (enc.empty()) enc = charset_of(content_type);
   if (enc == "gb2312" || enc == "gbk" || enc == "x-gbk" || enc == "cp936" || enc == "gb_2312-80") return "GB18030";
   if (enc == "big5" || enc == "x-big5" || enc == "cp950") return "BIG5-HKSCS";
@@ -253,7 +248,7 @@ bool declares_entities(const xmlDoc* doc) {
 }  // namespace
 
 std::string normalize_lang(std::string_view tag) {
-  std::string t = lower(tag);
+  std::string t = ascii_lower(tag);
   std::replace(t.begin(), t.end(), '_', '-');
   if (t.empty()) return t;
   if (t == "zh" || t == "zh-cn" || t == "zh-sg" || t.rfind("zh-hans", 0) == 0 || t == "zh-my") return "zh-Hans";

@@ -10,6 +10,9 @@ namespace sigflow {
 // libxml2 HTML parser with network access off.
 std::string html_to_text(std::string_view html);
 
+// ASCII letters lower-cased; other bytes (UTF-8 included) unchanged.
+std::string ascii_lower(std::string_view text);
+
 // Collapses runs of whitespace (ASCII and U+3000 ideographic space) into one space and trims.
 std::string collapse_whitespace(std::string_view text);
 

@@ -152,7 +152,10 @@ int replay(const Options& opts) {
 Command add_replay_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("replay", "Run rules over an archive (JSON lines of events, or a feed file) and print the alerts.");
   auto opts = std::make_shared<Options>();
-  cmd->add_option("--rules", opts->rules, "rule files or directories")->required();
+  cmd->add_option("--rules", opts->rules, "rule files or directories (repeat --rules, or separate with commas)")
+      ->required()
+      ->expected(1)
+      ->delimiter(',');
   cmd->add_option("input", opts->input, "JSON lines of CloudEvents, or an RSS/Atom/RDF file")->required();
   cmd->add_flag("--explain", opts->explain, "print, for every event, which terms, conditions and exceptions matched (stderr)");
   cmd->add_flag("--no-dedup", opts->no_dedup, "print every alert, ignoring the rules' dedup keys");

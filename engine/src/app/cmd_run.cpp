@@ -16,7 +16,7 @@ void print_summary(const RunStats& s, std::size_t sources) {
   for (const auto& [signal, n] : s.alerts_by_signal) by_signal += fmt::format("{}{} {}", by_signal.empty() ? "" : ", ", signal, n);
   fmt::print(stderr, "sigflow: {} sources, {} polls ({} failed), {} events, {} alerts{}{}, {} sink errors in {:.2f}s\n", sources,
              s.polls, s.failed_polls, s.events, s.alerts, by_signal.empty() ? "" : fmt::format(" ({})", by_signal),
-             s.suppressed ? fmt::format(", {} repeats suppressed", s.suppressed) : "", s.sink_errors, s.seconds);
+             s.suppressed ? fmt::format(", {} repeat{} suppressed", s.suppressed, s.suppressed == 1 ? "" : "s") : "", s.sink_errors, s.seconds);
 }
 
 }  // namespace

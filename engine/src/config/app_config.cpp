@@ -13,6 +13,7 @@
 
 #include "core/yaml_reader.hpp"
 #include "sigflow/url.hpp"
+#include "sigflow/text.hpp"
 
 extern char** environ;
 
@@ -29,11 +30,6 @@ std::string env_token(std::string_view id) {
   return out;
 }
 
-std::string lower(std::string_view s) {
-  std::string out;
-  for (char c : s) out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
-  return out;
-}
 
 bool valid_id(const std::string& id) {
   if (id.empty()) return false;
@@ -337,7 +333,7 @@ class ConfigLoader {
       env_error(var, fmt::format("names no configured {} (ids are upper-cased, other characters become '_')", kind));
       return;
     }
-    const std::string key = lower(rest.substr(best_len));
+    const std::string key = ascii_lower(rest.substr(best_len));
     if (is_source && key == "url") {
       auto& src = config_.sources[best];
       src.url = value.find("://") == std::string::npos ? file_url_for_path(value, base_dir_) : value;

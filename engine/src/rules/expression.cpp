@@ -180,7 +180,22 @@ class Parser {
     return false;
   }
 
-  Expr parse_or() { return parse_binary(Expr::Kind::or_, "or", &Parser::parse_and); }
+  // Nesting (parentheses, `not`) is bounded so hostile input cannot exhaust the stack here or
+  // in the recursive passes that follow.
+  static constexpr int kMaxDepth = 200;
+  struct DepthGuard {
+    Parser& p;
+    explicit DepthGuard(Parser& parser) : p(parser) {
+      if (++p.depth_ > kMaxDepth) p.fail(fmt::format("condition nested more than {} levels deep", kMaxDepth));
+    }
+    ~DepthGuard() { --p.depth_; }
+  };
+
+  Expr parse_or() {
+    DepthGuard guard(*this);
+    if (failed()) return {};
+    return parse_binary(Expr::Kind::or_, "or", &Parser::parse_and);
+  }
   Expr parse_and() { return parse_binary(Expr::Kind::and_, "and", &Parser::parse_unary); }
 
   Expr parse_binary(Expr::Kind kind, std::string_view kw, Expr (Parser::*operand)()) {
@@ -198,6 +213,8 @@ class Parser {
   }
 
   Expr parse_unary() {
+    DepthGuard guard(*this);
+    if (failed()) return {};
     if (is_word("not")) {
       Expr node;
       node.kind = Expr::Kind::not_;
@@ -380,6 +397,7 @@ class Parser {
 
   std::vector<Token> tokens_;
   std::size_t pos_ = 0;
+  int depth_ = 0;
   ParseError error_;
 };
 

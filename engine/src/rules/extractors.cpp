@@ -1,10 +1,12 @@
 #include "rules/extractors.hpp"
+#include "sigflow/text.hpp"
 
 #include <re2/re2.h>
 
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <cmath>
 
 #include <fmt/format.h>
 
@@ -27,14 +29,9 @@ const std::array<std::pair<std::string_view, double>, 24> kMagnitudes = {{
     {"tn", 1e12},   {"billion", 1e9}, {"bn", 1e9},  {"b", 1e9},     {"million", 1e6}, {"mn", 1e6},
 }};
 
-std::string lower_ascii(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-  return out;
-}
 
 double magnitude_of(std::string_view word) {
-  const std::string w = lower_ascii(word);
+  const std::string w = ascii_lower(word);
   if (w.empty()) return 1;
   if (w == "m") return 1e6;
   if (w == "k" || w == "thousand") return 1e3;
@@ -45,14 +42,18 @@ double magnitude_of(std::string_view word) {
 }
 
 std::string currency_of(std::string_view token) {
-  const std::string t = lower_ascii(token);
+  const std::string t = ascii_lower(token);
   if (t == "$" || t == "us$" || t == "usd" || t == "美元" || t == "美金" || t.find("dollar") != std::string::npos) return "USD";
   if (t == "hk$" || t == "hkd" || t == "港元" || t == "港币" || t == "港幣") return "HKD";
   if (t == "nt$" || t == "twd" || t == "新台币" || t == "新台幣" || t == "新臺幣") return "TWD";
   if (t == "s$" || t == "sgd") return "SGD";
+  if (t == "a$" || t == "aud") return "AUD";
+  if (t == "c$" || t == "cad") return "CAD";
+  if (t == "krw" || t == "won" || t == "韩元" || t == "韓元") return "KRW";
+  if (t == "inr" || t == "rupees" || t == "卢比" || t == "盧比") return "INR";
   if (t == "€" || t == "eur" || t == "euros" || t == "欧元" || t == "歐元") return "EUR";
   if (t == "£" || t == "gbp" || t == "pounds" || t == "英镑" || t == "英鎊") return "GBP";
-  if (t == "jpy" || t == "yen" || t == "日元" || t == "日圓") return "JPY";
+  if (t == "jpy" || t == "yen" || t == "日元" || t == "日圓" || t == "日圆") return "JPY";
   // ¥ and 元 are read as renminbi: the news sigflow targets quotes yen as 日元.
   return "CNY";
 }
@@ -167,13 +168,13 @@ std::optional<double> Extraction::max_percent() const {
 Extractors::Extractors(CurrencyRates rates)
     : rates_(std::move(rates)),
       symbol_money_(compile(
-          R"(((?i:US\$|HK\$|NT\$|S\$|RMB|CNY|USD|HKD|EUR|GBP|JPY|TWD)|\$|¥|￥|€|£|新台[币幣]|新臺幣|港[币幣元]|人民[币幣]|美元|美金|日元|欧元|歐元)\s?(\d[\d,]*(?:\.\d+)?))"
+          R"(((?i:US\$|HK\$|NT\$|S\$|A\$|C\$|RMB|CNY|USD|HKD|EUR|GBP|JPY|TWD|AUD|CAD|KRW|INR|SGD)|\$|¥|￥|€|£|新台[币幣]|新臺幣|港[币幣元]|人民[币幣]|美元|美金|日元|欧元|歐元)\s?(\d[\d,]*(?:\.\d+)?))"
           R"((?:\s*((?i:trillion|billion|million|thousand|bn|mn|tn|m|b|k)\b|)" + kCjkMagnitude + R"()|))")),
       cjk_money_(compile(R"((\d[\d,]*(?:\.\d+)?|[)" + kCjkDigits + R"(]+)\s*()" + kCjkMagnitude +
-                         R"()?\s*(美元|美金|元人民币|元人民幣|人民币|人民幣|港元|港币|港幣|欧元|歐元|日元|日圓|英镑|英鎊|新台币|新台幣|新臺幣|元))")),
+                         R"()?\s*(美元|美金|元人民币|元人民幣|人民币|人民幣|港元|港币|港幣|欧元|歐元|日元|日圓|日圆|英镑|英鎊|新台币|新台幣|新臺幣|韩元|韓元|卢比|盧比|元))")),
       word_money_(compile(
           R"((\d[\d,]*(?:\.\d+)?)\s*((?i:trillion|billion|million|thousand|bn|mn))?\s*)"
-          R"(((?i:US dollars|dollars|yuan|renminbi|euros|pounds|yen|USD|RMB|CNY|HKD|EUR|GBP|JPY))\b)")),
+          R"(((?i:US dollars|dollars|yuan|renminbi|euros|pounds|yen|won|rupees|USD|RMB|CNY|HKD|EUR|GBP|JPY|AUD|CAD|KRW|INR|SGD|TWD))\b)")),
       per_unit_(compile(R"(^\s*(?:/|每|(?i:per))\s*((?:百万|百萬|千|万|萬|(?i:million|thousand|1M|1K|M|K))?\s*(?:(?i:tokens?)|次|千字|字)))")),
       percent_(compile(R"((\d+(?:\.\d+)?)\s*(?:%|％|个百分点|個百分點|(?i:percent|per cent)\b))")),
       cjk_percent_(compile(R"(百分之([)" + kCjkDigits + R"(]+|\d+(?:\.\d+)?))")),
@@ -221,7 +222,9 @@ void Extractors::find_money(std::string_view text, Extraction& out) const {
       c.amount.per = std::string(view(groups[1]));
       c.amount.text += std::string(view(groups[0]));
     }
-    if (auto rate = rates_.find(c.amount.currency); rate != rates_.end()) c.amount.usd = c.amount.value * rate->second;
+    if (auto rate = rates_.find(c.amount.currency); rate != rates_.end()) {
+      c.amount.usd = std::round(c.amount.value * rate->second * 100) / 100;  // cents: no float noise in alerts
+    }
     out.money.push_back(std::move(c.amount));
   }
 }
@@ -261,7 +264,7 @@ void Extractors::find_dates(std::string_view text, Extraction& out) const {
   });
   static constexpr std::string_view kMonths[] = {"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"};
   for_each_match(*en_date_, text, [&](const auto& g) {
-    const std::string m = lower_ascii(view(g[1])).substr(0, 3);
+    const std::string m = ascii_lower(view(g[1])).substr(0, 3);
     const int month = static_cast<int>(std::find(std::begin(kMonths), std::end(kMonths), m) - std::begin(kMonths)) + 1;
     add(g[3].empty() ? 0 : to_int(view(g[3])), month, to_int(view(g[2])));
   });

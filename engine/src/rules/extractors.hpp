@@ -35,8 +35,8 @@ struct MoneyAmount {
 
 struct Extraction {
   std::vector<MoneyAmount> money;     // in text order
-  std::vector<double> percents;       // in text order
-  std::vector<std::string> dates;     // in text order, de-duplicated
+  std::vector<double> percents;       // "%" forms in text order, then 百分之 forms
+  std::vector<std::string> dates;     // full dates, then month-day and English forms; de-duplicated
   std::optional<double> max_usd() const;      // the largest total (not unit price) in USD
   const MoneyAmount* largest() const;         // the amount max_usd() comes from
   std::optional<double> max_percent() const;

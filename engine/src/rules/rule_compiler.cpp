@@ -15,6 +15,7 @@
 #include "core/yaml_reader.hpp"
 #include "rules/compat_text.hpp"
 #include "rules/rule_set.hpp"
+#include "sigflow/text.hpp"
 
 namespace sigflow::rules {
 namespace {
@@ -95,10 +96,6 @@ std::string term_literal(const std::string& term) {
   return out;
 }
 
-std::string lower_ascii(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
-}
 
 constexpr std::string_view kEventFields[] = {"title", "summary", "content", "url", "source", "type", "lang", "guid",
                                               "time", "authors", "categories"};
@@ -218,9 +215,23 @@ class Compiler {
         parts_.entry_list.push_back(index);
         list.entry_names.push_back(entry.name);
         for (const std::string& term : entry.terms) {
-          const std::string normalized = has_compat_forms(term) ? nfkc(term) : term;
-          for (const std::string& variant : variants_.of(normalized)) {
-            list.exact.insert(lower_ascii(variant));
+          // Event text with full-width letters or digits is NFKC-folded before matching, which
+          // also folds its full-width punctuation; a term is therefore compiled as written and
+          // folded, so "评论：" matches in both kinds of text.
+          std::vector<std::string> forms{term};
+          const bool ascii = std::all_of(term.begin(), term.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+          if (!ascii) {
+            std::string folded = nfkc(term);
+            if (folded != term) forms.push_back(std::move(folded));
+          }
+          std::vector<std::string> variants;
+          for (const std::string& form : forms) {
+            for (std::string& v : variants_.of(form)) {
+              if (std::find(variants.begin(), variants.end(), v) == variants.end()) variants.push_back(std::move(v));
+            }
+          }
+          for (const std::string& variant : variants) {
+            list.exact.insert(ascii_lower(variant));
             std::string literal = term_literal(variant);
             if (literal.empty()) continue;
             pattern_ids.push_back(static_cast<int>(parts_.patterns.size()));
@@ -336,6 +347,10 @@ class Compiler {
         }
         if (std::find(stack.begin(), stack.end(), e.name) != stack.end()) {
           error(at, "rules.macro_cycle", fmt::format("macro '{}' refers to itself", e.name));
+          return false;
+        }
+        if (stack.size() >= 32) {
+          error(at, "rules.macro_depth", fmt::format("macros nested more than 32 deep at '{}'", e.name));
           return false;
         }
         used_macros_.insert(e.name);
@@ -524,7 +539,7 @@ class Compiler {
     if (def.dedup) {
       r.dedup_key = compile_template(def.dedup->key, def.dedup->key_mark, placeholders, "the dedup key");
       r.dedup_ttl = def.dedup->ttl;
-      if (r.dedup_ttl.count() <= 0) error(def.dedup->key_mark, "rules.ttl", fmt::format("rule '{}': dedup ttl must be positive", def.id));
+      if (r.dedup_ttl.count() <= 0) error(def.dedup->ttl_mark, "rules.ttl", fmt::format("rule '{}': dedup ttl must be positive", def.id));
     }
     if (!has_errors(diagnostics_)) warn_never_fires(r, def);
     return r;

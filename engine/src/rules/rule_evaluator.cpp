@@ -8,6 +8,7 @@
 
 #include "rules/compat_text.hpp"
 #include "rules/rule_set.hpp"
+#include "sigflow/text.hpp"
 
 namespace sigflow::rules {
 namespace {
@@ -59,11 +60,6 @@ int on_regex_match(unsigned int id, unsigned long long, unsigned long long, unsi
 
 namespace {
 
-std::string lower_ascii(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-  return out;
-}
 
 // Characters (code points) in text[begin, end).
 std::size_t char_count(std::string_view text, std::size_t begin, std::size_t end) {
@@ -75,7 +71,7 @@ std::size_t char_count(std::string_view text, std::size_t begin, std::size_t end
 bool string_test(Expr::Op op, const std::string& value, const std::string& arg) {
   switch (op) {
     case Expr::Op::contains: return value.find(arg) != std::string::npos;
-    case Expr::Op::icontains: return lower_ascii(value).find(lower_ascii(arg)) != std::string::npos;
+    case Expr::Op::icontains: return ascii_lower(value).find(ascii_lower(arg)) != std::string::npos;
     case Expr::Op::startswith: return value.rfind(arg, 0) == 0;
     case Expr::Op::endswith: return value.size() >= arg.size() && value.compare(value.size() - arg.size(), arg.size(), arg) == 0;
     default: return false;
@@ -121,9 +117,11 @@ std::vector<std::string> RuleEvaluator::field_strings(const FieldRef& f) const {
   using K = FieldRef::Kind;
   const EventData& d = event_->data;
   switch (f.kind) {
-    case K::title: return {d.title};
-    case K::summary: return {d.summary};
-    case K::content: return {d.content};
+    // Text fields read as they were scanned (width-folded, whitespace-collapsed), so field
+    // tests and regexes agree with term matching and the regex prefilter.
+    case K::title: return {std::string(scanned_[0])};
+    case K::summary: return {std::string(scanned_[1])};
+    case K::content: return {std::string(scanned_[2])};
     case K::url: return {d.url};
     case K::source: return {event_->source};
     case K::type: return {event_->type};
@@ -176,6 +174,7 @@ bool RuleEvaluator::eval_near(const Expr& e) const {
     const std::size_t a_end = a.end;
     const std::size_t a_begin = a_end - std::min<std::size_t>(a_end, set_->patterns()[static_cast<std::size_t>(a.pattern)].length);
     for (const PatternHit& b : hits_) {
+      if (&b == &a) continue;  // near(x, x, N) needs two occurrences
       if (b.field != a.field || set_->list_of_entry(set_->patterns()[static_cast<std::size_t>(b.pattern)].entry) != e.list_index2) continue;
       const std::size_t b_end = b.end;
       const std::size_t b_begin = b_end - std::min<std::size_t>(b_end, set_->patterns()[static_cast<std::size_t>(b.pattern)].length);
@@ -227,15 +226,16 @@ bool RuleEvaluator::eval(const Expr& e) const {
           return std::any_of(e.values.begin(), e.values.end(), [&](const Literal& l) { return v == l.text; });
         });
       }
-      if (e.op == Expr::Op::ne) {  // present, and no value equal
-        return !values.empty() && std::none_of(values.begin(), values.end(), [&](const std::string& v) { return v == e.values[0].text; });
+      if (e.op == Expr::Op::ne) {  // present (non-empty), and no value equal
+        const bool present = std::any_of(values.begin(), values.end(), [](const std::string& v) { return !v.empty(); });
+        return present && std::none_of(values.begin(), values.end(), [&](const std::string& v) { return v == e.values[0].text; });
       }
       return std::any_of(values.begin(), values.end(), [&](const std::string& v) { return ordered(e.op, v, e.values[0].text); });
     }
     case Expr::Kind::in_list: {
       const CompiledList& list = set_->lists()[static_cast<std::size_t>(e.list_index)];
       const auto values = field_strings(e.field);
-      return std::any_of(values.begin(), values.end(), [&](const std::string& v) { return list.exact.contains(lower_ascii(v)); });
+      return std::any_of(values.begin(), values.end(), [&](const std::string& v) { return list.exact.contains(ascii_lower(v)); });
     }
     case Expr::Kind::string_op: {
       const auto values = field_strings(e.field);

@@ -134,6 +134,7 @@ void load_rule(YamlReader& y, const YAML::Node& node, RuleSources& out) {
         def.key_mark = y.mark(dd["key"]);
       }
       if (auto ttl = y.scalar(dd, "ttl", dd_what, true)) {
+        def.ttl_mark = y.mark(dd["ttl"]);
         auto parsed = parse_duration(*ttl);
         if (!parsed) y.error(dd["ttl"], "rules.ttl", fmt::format("{}: {}", dd_what, parsed.error().message));
         else def.ttl = *parsed;

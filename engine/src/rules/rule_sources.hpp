@@ -49,6 +49,7 @@ struct DedupDef {
   std::string key;  // template, e.g. "{company}"
   SourceMark key_mark;
   std::chrono::milliseconds ttl{0};
+  SourceMark ttl_mark;
 };
 
 struct RuleDef {

@@ -32,6 +32,8 @@ TEST(Extractors, MoneyInChineseAndEnglishForms) {
       {"完成三千万元 A 轮", 3e7, "CNY", ""},
       {"at $2.19 per million tokens", 2.19, "USD", "million tokens"},
       {"募得新台幣 1 億元", 1e8, "TWD", ""},
+      {"raised A$30 million", 3e7, "AUD", ""},
+      {"融资 500 亿韩元", 5e10, "KRW", ""},
   };
   for (const auto& c : cases) {
     const Extraction e = ex.extract(c.text);

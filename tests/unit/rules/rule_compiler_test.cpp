@@ -150,6 +150,11 @@ TEST(Expression, ParsesPrecedenceAndReportsOffsets) {
   auto bad2 = parse_expression("and any(a)");
   ASSERT_EQ(bad2.errors.size(), 1u);
   EXPECT_EQ(bad2.errors[0].offset, 0u);
+  std::string deep;
+  for (int i = 0; i < 100000; ++i) deep += "not (";
+  auto too_deep = parse_expression(deep + "any(a)");
+  ASSERT_EQ(too_deep.errors.size(), 1u);
+  EXPECT_NE(too_deep.errors[0].message.find("nested more than"), std::string::npos);
   auto bad3 = parse_expression("any(a) 和 any(b)");
   ASSERT_EQ(bad3.errors.size(), 1u);
   EXPECT_NE(bad3.errors[0].message.find("和"), std::string::npos);

@@ -176,6 +176,34 @@ TEST(RuleCompilerSlices, SplitDatabasesMatchLikeOne) {
   }
 }
 
+TEST_F(RuleLanguage, FieldTestsSeeTextAsTermsDo) {
+  auto set = compile(R"(  - {id: fw_regex, signal: s, condition: "title regex 'AWS'"}
+  - {id: ws_contains, signal: s, condition: 'title contains "Tencent Cloud"'}
+  - {id: not_en, signal: s, condition: 'lang != "en"'}
+  - {id: self_near, signal: s, condition: 'near(models, models, 5)'}
+)");
+  ASSERT_TRUE(set);
+  EXPECT_EQ(fired(*set, event("ＡＷＳ adds Tencent\n  Cloud")), (std::vector<std::string>{"fw_regex", "ws_contains"}));
+  Event no_lang = event("nothing");
+  EXPECT_TRUE(fired(*set, no_lang).empty());  // an empty lang is absent: != does not hold
+  no_lang.data.lang = "zh-Hans";
+  EXPECT_EQ(fired(*set, no_lang), std::vector<std::string>{"not_en"});
+  EXPECT_TRUE(fired(*set, event("DeepSeek")).empty());  // one occurrence is not two
+  EXPECT_EQ(fired(*set, event("DeepSeek vs DeepSeek")), std::vector<std::string>{"self_near"});
+}
+
+TEST_F(RuleLanguage, TermsWithFullWidthPunctuationMatchFoldedText) {
+  sigflow::test::TempDir dir;
+  auto c = compile_text(dir, "schema_version: 1\nlists:\n  tags: [评论：]\nrules:\n  - {id: r, signal: s, condition: any(tags)}\n");
+  ASSERT_TRUE(c.set);
+  RuleEvaluator ev;
+  for (const char* title : {"评论：云厂商降价", "评论：２０２５年云厂商降价"}) {  // the second is NFKC-folded
+    auto r = ev.evaluate(*c.set, event(title), "t");
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r->size(), 1u) << title;
+  }
+}
+
 TEST_F(RuleLanguage, TypeAndNameErrorsAreCaughtAtLoadTime) {
   const std::pair<std::string, std::string> cases[] = {
       {"titel contains \"x\"", "unknown field 'titel' (did you mean 'title'?)"},
