@@ -154,7 +154,7 @@ Command add_replay_command(CLI::App& app) {
   auto opts = std::make_shared<Options>();
   cmd->add_option("--rules", opts->rules, "rule files or directories (repeat --rules, or separate with commas)")
       ->required()
-      ->expected(1)
+      ->allow_extra_args(false)
       ->delimiter(',');
   cmd->add_option("input", opts->input, "JSON lines of CloudEvents, or an RSS/Atom/RDF file")->required();
   cmd->add_flag("--explain", opts->explain, "print, for every event, which terms, conditions and exceptions matched (stderr)");
