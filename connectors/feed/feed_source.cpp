@@ -1,42 +1,19 @@
 // FeedSource: polls one RSS/RDF/Atom URL and emits its items not yet delivered.
-#include <deque>
-#include <mutex>
-#include <unordered_set>
 
 #include <fmt/format.h>
 
 #include "connectors.hpp"
 #include "feed/feed_parser.hpp"
+#include "sigflow/hash.hpp"
 #include "sigflow/time.hpp"
 
 namespace sigflow::feed {
 namespace {
 
-// Remembers delivered item ids so a feed's unchanged items are not re-emitted on every poll.
-// In memory for now: bounded, oldest forgotten first.
-class SeenItems {
- public:
-  explicit SeenItems(std::size_t capacity) : capacity_(capacity) {}
-  bool contains(const std::string& id) const { return set_.contains(id); }
-  void add(const std::string& id) {
-    if (!set_.insert(id).second) return;
-    order_.push_back(id);
-    if (order_.size() > capacity_) {
-      set_.erase(order_.front());
-      order_.pop_front();
-    }
-  }
-
- private:
-  std::size_t capacity_;
-  std::unordered_set<std::string> set_;
-  std::deque<std::string> order_;
-};
-
 class FeedSource final : public Source {
  public:
-  FeedSource(SourceSpec spec, HttpClient& http)
-      : spec_(std::move(spec)), http_(http), seen_(static_cast<std::size_t>(spec_.settings.get_int("remember_items"))) {}
+  FeedSource(SourceSpec spec, HttpClient& http, std::shared_ptr<SourceState> state)
+      : spec_(std::move(spec)), http_(http), state_(std::move(state)), unique_by_(spec_.settings.get("unique_by")) {}
 
   const SourceSpec& spec() const override { return spec_; }
 
@@ -54,21 +31,31 @@ class FeedSource final : public Source {
     auto parsed = parse_feed(resp->body, base, resp->content_type);
     if (!parsed) return make_error(parsed.error().code, fmt::format("{}: {}", spec_.url, parsed.error().message));
     std::vector<Event> events = feed_to_events(*parsed, spec_.id, now_rfc3339());
-    std::lock_guard lock(mutex_);
-    std::erase_if(events, [&](const Event& e) { return seen_.contains(e.id); });
+    std::erase_if(events, [&](const Event& e) { return state_->seen(item_key(e)); });
     return events;
   }
 
   void commit(const std::vector<Event>& delivered) override {
-    std::lock_guard lock(mutex_);
-    for (const Event& e : delivered) seen_.add(e.id);
+    std::vector<std::string> keys;
+    keys.reserve(delivered.size());
+    for (const Event& e : delivered) keys.push_back(item_key(e));
+    // A failed write is logged by the caller's next poll: the items come again, never lost.
+    (void)state_->commit(keys, {});
   }
 
  private:
+  // What makes an item unique (setting unique_by): a feed that rewrites guids, or carries
+  // none, is deduplicated by its link or by title and link instead.
+  std::string item_key(const Event& e) const {
+    if (unique_by_ == "link") return stable_hash({"link", e.data.url});
+    if (unique_by_ == "title_link") return stable_hash({"title_link", e.data.title, e.data.url});
+    return e.id;
+  }
+
   SourceSpec spec_;
   HttpClient& http_;
-  std::mutex mutex_;
-  SeenItems seen_;
+  std::shared_ptr<SourceState> state_;
+  std::string unique_by_;
 };
 
 }  // namespace
@@ -81,16 +68,19 @@ SourceFactory feed_source_factory() {
               {"connect_timeout", SettingType::duration, "10s", "TCP/TLS connect timeout"},
               {"max_bytes", SettingType::size, "16MiB", "largest accepted response body; larger is an error"},
               {"max_redirects", SettingType::integer, "5", "redirects followed before giving up"},
-              {"remember_items", SettingType::integer, "100000", "delivered item ids remembered to skip repeats"},
+              {"unique_by", SettingType::string, "guid", "what identifies an item: guid, link or title_link"},
           },
           [](SourceSpec spec, SourceDeps& deps) -> Result<std::unique_ptr<Source>> {
-            if (spec.settings.get_int("remember_items") < 1) {
-              return make_error("config.range", fmt::format("source '{}': remember_items must be at least 1", spec.id));
+            const std::string& unique_by = spec.settings.get("unique_by");
+            if (unique_by != "guid" && unique_by != "link" && unique_by != "title_link") {
+              return make_error("config.range", fmt::format("source '{}': unique_by must be guid, link or title_link, not '{}'", spec.id, unique_by));
             }
             if (spec.settings.get_int("max_redirects") < 0) {
               return make_error("config.range", fmt::format("source '{}': max_redirects must not be negative", spec.id));
             }
-            return std::unique_ptr<Source>(new FeedSource(std::move(spec), deps.http));
+            auto state = deps.state.source(spec.id);
+            if (!state) return state.error();
+            return std::unique_ptr<Source>(new FeedSource(std::move(spec), deps.http, std::move(*state)));
           }};
 }
 

@@ -39,10 +39,10 @@ TEST(Cli, RunWithABadConfigExitsTwoAndSaysWhere) {
   EXPECT_TRUE(r.out.empty());
 
   test::write_file(dir / "range.yaml", "rules: ['" + (test::source_dir() / "rules").string() +
-                                           "']\nsources:\n  - {id: a, type: feed, url: x.xml, remember_items: 0}\n");
+                                           "']\nsources:\n  - {id: a, type: feed, url: x.xml, unique_by: title}\n");
   auto range = run_sigflow({"run", "--config", (dir / "range.yaml").string(), "--once"});
   EXPECT_EQ(range.code, 2);
-  EXPECT_NE(range.err.find("source 'a': remember_items must be at least 1"), std::string::npos) << range.err;
+  EXPECT_NE(range.err.find("source 'a': unique_by must be guid, link or title_link, not 'title'"), std::string::npos) << range.err;
 
   auto missing = run_sigflow({"run", "--config", (dir / "nope.yaml").string()});
   EXPECT_EQ(missing.code, 2);

@@ -134,6 +134,29 @@ TEST_F(RunOverHttp, OnceRunWithAFailingSourceStillDeliversTheRestAndExitsOne) {
   EXPECT_NE(r.err.find("4 sources, 4 polls (1 failed)"), std::string::npos) << r.err;
 }
 
+TEST_F(RunOverHttp, StateDirectoryMeansNoRepeatsAcrossRestartsAndNoMissedItems) {
+  std::string config = write_config("", "5m", "state:\n  dir: state\n");
+  auto first = test::run_sigflow({"run", "--config", config, "--once"});
+  ASSERT_EQ(first.code, 0) << first.err;
+  EXPECT_NE(first.err.find("30 events"), std::string::npos) << first.err;
+
+  // A restart: nothing was added, so nothing is emitted again.
+  auto second = test::run_sigflow({"run", "--config", config, "--once"});
+  ASSERT_EQ(second.code, 0) << second.err;
+  EXPECT_NE(second.err.find("0 events, 0 alerts"), std::string::npos) << second.err;
+  EXPECT_TRUE(second.out.empty());
+
+  // One new item appears: exactly it is emitted after the next restart.
+  std::string feed = sample_feed("cloud-news.rss.xml");
+  const std::string item = "<item><title>智谱完成新一轮 12 亿元融资，杭州城投领投</title><link>https://news.example.cn/new-item</link>"
+                           "<guid>restart-test-new-item</guid><pubDate>Tue, 25 Feb 2025 10:00:00 +0800</pubDate></item>";
+  feed.insert(feed.find("<item>"), item);
+  server_.route("/cloud-news.xml", {200, "application/rss+xml; charset=utf-8", feed});
+  auto third = test::run_sigflow({"run", "--config", config, "--once"});
+  ASSERT_EQ(third.code, 0) << third.err;
+  EXPECT_NE(third.err.find("1 events, 1 alerts (funding_round 1)"), std::string::npos) << third.err;
+}
+
 std::uint16_t wait_for_admin_port(test::Process& p) {
   const std::string marker = "admin endpoint listening on http://127.0.0.1:";
   for (int i = 0; i < 500 && p.running(); ++i) {  // up to ~10 s

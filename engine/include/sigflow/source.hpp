@@ -4,7 +4,7 @@
 // Lifecycle: created from config by its SourceFactory, then polled by the scheduler on a
 // blocking worker thread (never two polls of one source at once). The scheduler hands the
 // events of a successful poll to the bus and calls commit() only once the bus accepted them,
-// so state that marks items as seen never runs ahead of delivery.
+// so state that marks items as seen (SourceState) never runs ahead of delivery.
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -17,6 +17,7 @@
 #include "sigflow/registry.hpp"
 #include "sigflow/result.hpp"
 #include "sigflow/settings.hpp"
+#include "sigflow/state_store.hpp"
 
 namespace sigflow {
 
@@ -41,6 +42,7 @@ class Source {
 
 struct SourceDeps {
   HttpClient& http;
+  StateStore& state;
 };
 
 struct SourceFactory {

@@ -32,7 +32,17 @@ std::optional<Startup> start_up(const std::string& config_file, const std::strin
   s.rules = std::move(*compiled.value);
 
   s.http = make_curl_http_client();
-  SourceDeps deps{*s.http};
+  if (s.config.state.dir.empty()) {
+    s.state = make_memory_state_store(s.config.state.memory_items);
+  } else {
+    auto store = open_rocksdb_state_store(s.config.state.dir, s.config.state.retention);
+    if (!store) {
+      fmt::print(stderr, "error: {}\n", store.error().message);
+      return std::nullopt;
+    }
+    s.state = std::move(*store);
+  }
+  SourceDeps deps{*s.http, *s.state};
   for (const SourceSpec& spec : s.config.sources) {
     auto source = s.registry.find(spec.type)->create(spec, deps);
     if (!source) {

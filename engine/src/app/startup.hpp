@@ -11,6 +11,7 @@
 #include "sigflow/http_client.hpp"
 #include "sigflow/sink.hpp"
 #include "sigflow/source.hpp"
+#include "sigflow/state_store.hpp"
 
 namespace sigflow::app {
 
@@ -23,6 +24,7 @@ struct Startup {
   AppConfig config;
   std::shared_ptr<const rules::CompiledRuleSet> rules;
   std::unique_ptr<HttpClient> http;
+  std::unique_ptr<StateStore> state;  // outlives the sources that hold its SourceStates
   std::vector<std::unique_ptr<Source>> sources;
   std::vector<std::unique_ptr<Sink>> sinks;
 };

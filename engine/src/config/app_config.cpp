@@ -77,13 +77,14 @@ class ConfigLoader {
       if (root->IsNull()) {
         y_.error(*root, "config.empty", "configuration file is empty");
       } else if (y_.expect_map(*root, "the configuration")) {
-        y_.reject_unknown_keys(*root, {"sources", "rules", "sinks", "admin", "bus", "log", "currency_rates"}, "the configuration");
+        y_.reject_unknown_keys(*root, {"sources", "rules", "sinks", "admin", "bus", "log", "state", "currency_rates"}, "the configuration");
         load_sources((*root)["sources"]);
         load_rules((*root)["rules"]);
         load_sinks((*root)["sinks"]);
         load_admin((*root)["admin"]);
         load_bus((*root)["bus"]);
         load_log((*root)["log"]);
+        load_state((*root)["state"]);
         load_rates((*root)["currency_rates"]);
       }
     }
@@ -251,6 +252,22 @@ class ConfigLoader {
     if (auto level = y_.scalar(node, "level", "'log'")) config_.log_level = *level;
   }
 
+  void load_state(const YAML::Node& node) {
+    if (!node || node.IsNull()) return;
+    if (!y_.expect_map(node, "'state'")) return;
+    y_.reject_unknown_keys(node, {"dir", "retention", "memory_items"}, "'state'");
+    if (auto dir = y_.scalar(node, "dir", "'state'")) config_.state.dir = resolve_path(*dir);
+    if (auto retention = y_.scalar(node, "retention", "'state'")) {
+      auto d = parse_duration(*retention);
+      if (!d || d->count() < 1000) {
+        y_.error(node["retention"], "config.type", "'state.retention' must be a duration of at least 1s, such as 90d");
+      } else {
+        config_.state.retention = std::chrono::duration_cast<std::chrono::seconds>(*d);
+      }
+    }
+    if (auto n = positive(node, "memory_items", "'state'")) config_.state.memory_items = *n;
+  }
+
   void load_rates(const YAML::Node& node) {
     if (!node || node.IsNull()) return;
     if (!y_.expect_map(node, "'currency_rates'")) return;
@@ -293,6 +310,7 @@ class ConfigLoader {
       config_.admin.enabled = *v == "true";
     }
     if (auto v = env("SIGFLOW_LOG_LEVEL")) config_.log_level = *v;
+    if (auto v = env("SIGFLOW_STATE_DIR")) config_.state.dir = v->empty() ? "" : resolve_path(*v);
     if (auto v = env("SIGFLOW_RULES")) {
       config_.rule_paths.clear();
       std::size_t start = 0;
@@ -303,7 +321,7 @@ class ConfigLoader {
       }
     }
     static const std::set<std::string> kOtherKnown = {"SIGFLOW_ADMIN_LISTEN", "SIGFLOW_ADMIN_ENABLED", "SIGFLOW_LOG_LEVEL",
-                                                      "SIGFLOW_RULES", "SIGFLOW_CONFIG"};
+                                                      "SIGFLOW_RULES", "SIGFLOW_CONFIG", "SIGFLOW_STATE_DIR"};
     for (const auto& [name, unused] : env_) {
       if (name.rfind("SIGFLOW_SOURCE_", 0) == 0) apply_component_env(name, name.substr(15), true);
       else if (name.rfind("SIGFLOW_SINK_", 0) == 0) apply_component_env(name, name.substr(13), false);

@@ -19,12 +19,19 @@ struct AdminConfig {
   std::uint16_t port = 9464;  // 0 picks a free port (logged at start-up)
 };
 
+struct StateConfig {
+  std::string dir;  // absolute; empty: in memory only (state is lost at exit)
+  std::chrono::seconds retention{std::chrono::hours(24 * 90)};
+  std::size_t memory_items = 100000;  // per source, without a dir
+};
+
 struct AppConfig {
   std::string file;
   std::vector<SourceSpec> sources;
   std::vector<std::string> rule_paths;  // absolute
   std::vector<SinkSpec> sinks;
   AdminConfig admin;
+  StateConfig state;
   std::size_t bus_capacity = 1024;
   std::size_t fetch_workers = 4;
   std::string log_level = "info";
