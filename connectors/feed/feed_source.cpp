@@ -1,5 +1,7 @@
 // FeedSource: polls one RSS/RDF/Atom URL and emits its items not yet delivered.
 
+#include <map>
+
 #include <fmt/format.h>
 
 #include "connectors.hpp"
@@ -17,7 +19,7 @@ class FeedSource final : public Source {
 
   const SourceSpec& spec() const override { return spec_; }
 
-  Result<std::vector<Event>> poll() override {
+  Result<PollBatch> poll() override {
     HttpRequest req;
     req.url = spec_.url;
     req.timeout = spec_.settings.get_duration("timeout");
@@ -25,22 +27,33 @@ class FeedSource final : public Source {
     req.max_bytes = spec_.settings.get_size("max_bytes");
     req.max_redirects = static_cast<int>(spec_.settings.get_int("max_redirects"));
     req.headers["Accept"] = "application/rss+xml, application/atom+xml, application/rdf+xml, application/xml;q=0.9, text/xml;q=0.8, */*;q=0.1";
+    // Conditional GET with the validators of the last delivered version.
+    if (auto etag = state_->value("etag"); etag && !etag->empty()) req.headers["If-None-Match"] = *etag;
+    if (auto lm = state_->value("last_modified"); lm && !lm->empty()) req.headers["If-Modified-Since"] = *lm;
     auto resp = http_.get(req);
     if (!resp) return resp.error();
+    pending_values_.clear();
+    if (resp->status == 304) return PollBatch{{}, true};
+    // The same bytes as the last delivered version: nothing to parse.
+    const std::string body_hash = stable_hash({resp->body});
+    if (state_->value("body_hash") == body_hash) return PollBatch{{}, true};
     const std::string base = resp->effective_url.empty() ? spec_.url : resp->effective_url;
     auto parsed = parse_feed(resp->body, base, resp->content_type);
     if (!parsed) return make_error(parsed.error().code, fmt::format("{}: {}", spec_.url, parsed.error().message));
     std::vector<Event> events = feed_to_events(*parsed, spec_.id, now_rfc3339());
     std::erase_if(events, [&](const Event& e) { return state_->seen(item_key(e)); });
-    return events;
+    // Validators advance with the items, in commit(): never ahead of delivery.
+    pending_values_ = {{"etag", resp->etag}, {"last_modified", resp->last_modified}, {"body_hash", body_hash}};
+    return PollBatch{std::move(events), false};
   }
 
   void commit(const std::vector<Event>& delivered) override {
     std::vector<std::string> keys;
     keys.reserve(delivered.size());
     for (const Event& e : delivered) keys.push_back(item_key(e));
-    // A failed write is logged by the caller's next poll: the items come again, never lost.
-    (void)state_->commit(keys, {});
+    // A failed write means the items come again at the next poll: repeated, never lost.
+    (void)state_->commit(keys, pending_values_);
+    pending_values_.clear();
   }
 
  private:
@@ -56,6 +69,7 @@ class FeedSource final : public Source {
   HttpClient& http_;
   std::shared_ptr<SourceState> state_;
   std::string unique_by_;
+  std::map<std::string, std::string> pending_values_;  // validators of the last poll, until commit
 };
 
 }  // namespace

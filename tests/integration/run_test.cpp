@@ -157,6 +157,21 @@ TEST_F(RunOverHttp, StateDirectoryMeansNoRepeatsAcrossRestartsAndNoMissedItems) 
   EXPECT_NE(third.err.find("1 events, 1 alerts (funding_round 1)"), std::string::npos) << third.err;
 }
 
+TEST_F(RunOverHttp, AFailingSourceBacksOffAndHonoursRetryAfter) {
+  server_.route("/busy.xml", {503, "text/plain", "maintenance", {{"Retry-After", "60"}}});
+  const std::string config = write_config(fmt::format("  - {{id: busy, type: feed, url: '{}', interval: 1s}}\n", server_.url("/busy.xml")),
+                                          "1s", "admin:\n  enabled: false\n");
+  test::Process p(SIGFLOW_BINARY, {"run", "--config", config});
+  // Bounded wait: the healthy 1s sources poll at least three times meanwhile.
+  for (int i = 0; i < 500 && server_.request_count("/cloud-news.xml") < 3; ++i) std::this_thread::sleep_for(20ms);
+  ASSERT_GE(server_.request_count("/cloud-news.xml"), 3u);
+  EXPECT_EQ(server_.request_count("/busy.xml"), 1u);  // Retry-After: 60 holds the second try back
+  p.signal(SIGTERM);
+  ASSERT_EQ(p.wait(std::chrono::seconds(20)), 0);
+  EXPECT_NE(p.err().find("source 'busy' failed (fetch.http_status)"), std::string::npos);
+  EXPECT_NE(p.err().find("next try in 60s"), std::string::npos) << p.err();
+}
+
 std::uint16_t wait_for_admin_port(test::Process& p) {
   const std::string marker = "admin endpoint listening on http://127.0.0.1:";
   for (int i = 0; i < 500 && p.running(); ++i) {  // up to ~10 s

@@ -21,14 +21,18 @@ struct HttpRequest {
 };
 
 struct HttpResponse {
-  long status = 0;           // 0 for file:// URLs
+  long status = 0;           // 0 for file:// URLs; 304 when a conditional request matched
   std::string effective_url; // after redirects
   std::string content_type;  // as sent, e.g. "application/rss+xml; charset=GBK"
+  std::string etag;          // validators for the next conditional request
+  std::string last_modified;
   std::string body;
 };
 
-// Error codes: fetch.timeout, fetch.too_large, fetch.http_status, fetch.connect, fetch.url,
-// fetch.io, fetch.redirects.
+// A 304 answer to a conditional request (If-None-Match / If-Modified-Since) is a success with
+// status 304 and no body. Error codes: fetch.timeout, fetch.too_large, fetch.http_status (with
+// retry_after from Retry-After on 429 and 503), fetch.connect, fetch.url, fetch.io,
+// fetch.redirects, fetch.tls, fetch.transfer.
 class HttpClient {
  public:
   virtual ~HttpClient() = default;

@@ -1,6 +1,8 @@
 #pragma once
 // Result<T>: the error channel of the message path. Library code returns errors instead of
 // throwing; exceptions are reserved for start-up and configuration loading.
+#include <chrono>
+#include <optional>
 #include <string>
 #include <utility>
 #include <variant>
@@ -10,6 +12,8 @@ namespace sigflow {
 struct Error {
   std::string code;     // stable, machine-readable kind, e.g. "fetch.http_status", "json.invalid"
   std::string message;  // human-readable: what failed and, where possible, what to fix
+  // When the failing party said when to try again (HTTP Retry-After on 429/503).
+  std::optional<std::chrono::milliseconds> retry_after = std::nullopt;
 };
 
 template <typename T>

@@ -29,13 +29,20 @@ struct SourceSpec {
   Settings settings;  // type-specific, validated against the factory's table
 };
 
+// What one successful poll found.
+struct PollBatch {
+  std::vector<Event> events;  // items not delivered before
+  bool unchanged = false;     // the resource did not change (HTTP 304, or the same body)
+};
+
 class Source {
  public:
   virtual ~Source() = default;
   virtual const SourceSpec& spec() const = 0;
   // Fetches and returns items not yet committed. Error codes name the failure kind
-  // (fetch.*, feed.*); the scheduler counts them per source and retries next interval.
-  virtual Result<std::vector<Event>> poll() = 0;
+  // (fetch.*, feed.*); the scheduler counts them per source and backs off (honouring an
+  // error's retry_after) before the next poll.
+  virtual Result<PollBatch> poll() = 0;
   // The events returned by the last poll() were accepted downstream.
   virtual void commit(const std::vector<Event>& delivered) = 0;
 };

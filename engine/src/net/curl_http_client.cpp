@@ -1,8 +1,13 @@
 // libcurl-backed HttpClient. One easy handle per request, so any thread may call get().
 #include <curl/curl.h>
 
+#include <algorithm>
+#include <chrono>
+#include <ctime>
+#include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -16,7 +21,40 @@ struct Transfer {
   std::string body;
   std::uint64_t max_bytes = 0;
   bool too_large = false;
+  std::map<std::string, std::string> headers;  // lower-cased names, last response only
 };
+
+// Keeps the response headers sigflow uses; a redirect's headers are replaced by the next.
+std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  const std::size_t n = size * count;
+  std::string_view line(data, n);
+  if (line.rfind("HTTP/", 0) == 0) {
+    t->headers.clear();
+    return n;
+  }
+  const auto colon = line.find(':');
+  if (colon == std::string_view::npos) return n;
+  std::string name(line.substr(0, colon));
+  std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::string_view value = line.substr(colon + 1);
+  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+  while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) value.remove_suffix(1);
+  if (name == "etag" || name == "last-modified" || name == "retry-after") t->headers[name] = std::string(value);
+  return n;
+}
+
+// Retry-After: delay-seconds or an HTTP-date.
+std::optional<std::chrono::milliseconds> parse_retry_after(const std::string& v) {
+  if (v.empty()) return std::nullopt;
+  if (std::all_of(v.begin(), v.end(), [](unsigned char c) { return std::isdigit(c); })) {
+    return std::chrono::seconds(std::min<long long>(std::stoll(v.substr(0, 9)), 86400));
+  }
+  const std::time_t at = curl_getdate(v.c_str(), nullptr);
+  if (at < 0) return std::nullopt;
+  const auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  return std::chrono::seconds(std::clamp<long long>(at - now, 0, 86400));
+}
 
 std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user) {
   auto* t = static_cast<Transfer*>(user);
@@ -81,6 +119,8 @@ class CurlHttpClient final : public HttpClient {
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &on_body);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &t);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, &on_header);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, &t);
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
 
     const CURLcode rc = curl_easy_perform(c);
@@ -100,8 +140,14 @@ class CurlHttpClient final : public HttpClient {
     char* ctype = nullptr;
     if (curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &ctype) == CURLE_OK && ctype) resp.content_type = ctype;
     if (resp.status >= 400) {
-      return make_error("fetch.http_status", fmt::format("{}: HTTP {}", req.url, resp.status));
+      Error e = make_error("fetch.http_status", fmt::format("{}: HTTP {}", req.url, resp.status));
+      if (resp.status == 429 || resp.status == 503) {
+        if (auto it = t.headers.find("retry-after"); it != t.headers.end()) e.retry_after = parse_retry_after(it->second);
+      }
+      return e;
     }
+    if (auto it = t.headers.find("etag"); it != t.headers.end()) resp.etag = it->second;
+    if (auto it = t.headers.find("last-modified"); it != t.headers.end()) resp.last_modified = it->second;
     return resp;
   }
 };

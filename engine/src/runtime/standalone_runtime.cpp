@@ -12,6 +12,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <mutex>
+#include <random>
 #include <thread>
 
 #include <fmt/format.h>
@@ -51,6 +52,9 @@ struct StandaloneRuntime::Impl {
   asio::thread_pool pool;
   std::shared_ptr<spdlog::logger> log;
 
+  std::vector<int> failures = std::vector<int>(sources.size(), 0);  // per source; touched only by its poll
+  std::mutex rng_mutex;
+  std::mt19937 rng{std::random_device{}()};
   std::mutex stats_mutex;  // polls update stats from pool threads
   RunStats stats;
   std::thread engine;
@@ -59,9 +63,12 @@ struct StandaloneRuntime::Impl {
   std::condition_variable stop_cv;
   bool stop_requested = false;
 
-  // Runs on a pool thread. Publishes the poll's events, then lets the source commit them.
-  void poll(Source& source) {
-    if (stopping.load()) return;
+  // Runs on a pool thread (never twice at once for one source). Publishes the poll's events,
+  // then lets the source commit them. Returns the delay until this source's next poll.
+  std::chrono::milliseconds poll(std::size_t index) {
+    Source& source = *sources[index];
+    const auto interval = source.spec().interval;
+    if (stopping.load()) return interval;
     const auto& id = source.spec().id;
     const auto t0 = Clock::now();
     auto result = source.poll();
@@ -70,14 +77,17 @@ struct StandaloneRuntime::Impl {
       const Error& e = result.error();
       metrics.fetch_result(id, e.code);
       if (e.code.rfind("feed.", 0) == 0) metrics.parse_error(id);
-      log->warn("source '{}' failed ({}): {}", id, e.code, e.message);
+      const auto delay = backoff(index, interval, e.retry_after);
+      log->warn("source '{}' failed ({}): {}; next try in {}s", id, e.code, e.message,
+                std::chrono::duration_cast<std::chrono::seconds>(delay).count());
       std::lock_guard lock(stats_mutex);
       ++stats.polls;
       ++stats.failed_polls;
       stats.failed_sources.push_back(id);
-      return;
+      return delay;
     }
-    std::vector<Event>& events = *result;
+    failures[index] = 0;
+    std::vector<Event>& events = result->events;
     std::size_t published = 0;
     for (Event& e : events) {
       Event copy = e;  // the source commits the originals once the bus has them
@@ -85,14 +95,32 @@ struct StandaloneRuntime::Impl {
       ++published;
     }
     const bool all_published = published == events.size() && bus.flush().ok();
-    if (all_published) source.commit(events);
-    metrics.fetch_result(id, "ok");
+    if (all_published && !result->unchanged) source.commit(events);
+    metrics.fetch_result(id, result->unchanged ? "not_modified" : "ok");
     metrics.events_in(id, static_cast<double>(published));
     metrics.last_success(id, std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count());
     if (published > 0) log->info("source '{}': {} new events", id, published);
     std::lock_guard lock(stats_mutex);
     ++stats.polls;
     stats.events += published;
+    return jittered(interval);
+  }
+
+  // ±10% so that sources with one interval do not poll in lockstep.
+  std::chrono::milliseconds jittered(std::chrono::milliseconds d) {
+    std::lock_guard lock(rng_mutex);
+    std::uniform_real_distribution<double> spread(0.9, 1.1);
+    return std::chrono::milliseconds(static_cast<std::int64_t>(static_cast<double>(d.count()) * spread(rng)));
+  }
+
+  // After n consecutive failures: interval × 2^(n-1), at most 32 × interval (and at least the
+  // server's Retry-After).
+  std::chrono::milliseconds backoff(std::size_t index, std::chrono::milliseconds interval,
+                                    std::optional<std::chrono::milliseconds> retry_after) {
+    const int n = std::min(++failures[index], 6);
+    auto delay = jittered(interval * (1 << (n - 1)));
+    if (retry_after && *retry_after > delay) delay = *retry_after;
+    return delay;
   }
 
   // The engine thread: bus -> rules -> sinks until the bus is closed and drained.
@@ -184,8 +212,8 @@ RunStats StandaloneRuntime::run_once() {
   const auto started = Clock::now();
   m.metrics.set_ready(true);
   m.engine = std::thread([&m] { m.engine_loop(); });
-  for (auto& source : m.sources) {
-    asio::post(m.pool, [&m, s = source.get()] { m.poll(*s); });
+  for (std::size_t i = 0; i < m.sources.size(); ++i) {
+    asio::post(m.pool, [&m, i] { m.poll(i); });
   }
   return m.finish(started);
 }
@@ -230,15 +258,15 @@ Result<RunStats> StandaloneRuntime::run_until_stopped() {
   signals.async_wait(on_signal);
 
   std::vector<std::unique_ptr<asio::steady_timer>> timers;
-  std::function<void(std::size_t)> schedule = [&](std::size_t i) {
+  std::function<void(std::size_t, std::chrono::milliseconds)> schedule = [&](std::size_t i, std::chrono::milliseconds delay) {
     auto& timer = *timers[i];
-    timer.expires_after(m.sources[i]->spec().interval);
+    timer.expires_after(delay);
     timer.async_wait([&, i](const boost::system::error_code& ec) {
       if (ec || m.stopping.load()) return;
       asio::post(m.pool, [&, i] {
-        m.poll(*m.sources[i]);
-        asio::post(io, [&, i] {
-          if (!m.stopping.load()) schedule(i);
+        const auto next = m.poll(i);
+        asio::post(io, [&, i, next] {
+          if (!m.stopping.load()) schedule(i, next);
         });
       });
     });
@@ -247,9 +275,9 @@ Result<RunStats> StandaloneRuntime::run_until_stopped() {
   for (std::size_t i = 0; i < m.sources.size(); ++i) {
     timers.push_back(std::make_unique<asio::steady_timer>(io));
     asio::post(m.pool, [&, i] {  // first poll right away
-      m.poll(*m.sources[i]);
-      asio::post(io, [&, i] {
-        if (!m.stopping.load()) schedule(i);
+      const auto next = m.poll(i);
+      asio::post(io, [&, i, next] {
+        if (!m.stopping.load()) schedule(i, next);
       });
     });
   }
