@@ -346,9 +346,11 @@ std::vector<Event> feed_to_events(const ParsedFeed& feed, const std::string& sou
     e.data.title = it.title;
     e.data.summary = it.summary;
     e.data.content = it.content;
-    e.data.url = it.link;
+    e.data.url = canonical_url(it.link);
     e.data.guid = it.guid;
-    e.data.lang = it.lang;
+    // A declared zh tag says nothing about the script; the text does.
+    e.data.lang = it.lang.empty() || it.lang.rfind("zh", 0) == 0 ? detect_language(it.title + "\n" + it.summary + "\n" + it.content) : it.lang;
+    if (e.data.lang.empty()) e.data.lang = it.lang;
     e.data.authors = it.authors;
     e.data.categories = it.categories;
     e.data.fetched_at = fetched_at;

@@ -10,6 +10,11 @@ namespace sigflow {
 // libxml2 HTML parser with network access off.
 std::string html_to_text(std::string_view html);
 
+// The language of a text by its script: "zh-Hans" or "zh-Hant" when Chinese characters
+// dominate (decided by characters that differ between the two scripts), "en" when Latin
+// letters dominate, "" when there is too little text to tell.
+std::string detect_language(std::string_view text);
+
 // ASCII letters lower-cased; other bytes (UTF-8 included) unchanged.
 std::string ascii_lower(std::string_view text);
 

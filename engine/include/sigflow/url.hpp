@@ -9,6 +9,11 @@ namespace sigflow {
 // nullopt when neither yields an absolute URL.
 std::optional<std::string> resolve_url(std::string_view base, std::string_view ref);
 
+// The URL without tracking parameters (utm_*, spm, fbclid, gclid, ...) and without a
+// fragment, so one article reached through different campaigns has one identity. Returns the
+// input unchanged when it is not an absolute URL.
+std::string canonical_url(std::string_view url);
+
 // "file:///abs/path" for a local path (made absolute against `dir` when relative).
 std::string file_url_for_path(std::string_view path, std::string_view dir);
 

@@ -51,6 +51,48 @@ void collect_text(xmlNode* root, std::string& out) {
 
 }  // namespace
 
+namespace {
+
+// Common characters whose Simplified and Traditional forms differ, as (simplified, traditional).
+constexpr std::pair<std::string_view, std::string_view> kScriptPairs[] = {
+    {"们", "們"}, {"这", "這"}, {"个", "個"}, {"来", "來"}, {"时", "時"}, {"说", "說"}, {"会", "會"}, {"对", "對"},
+    {"国", "國"}, {"发", "發"}, {"与", "與"}, {"为", "為"}, {"经", "經"}, {"电", "電"}, {"业", "業"}, {"实", "實"},
+    {"开", "開"}, {"关", "關"}, {"后", "後"}, {"产", "產"}, {"区", "區"}, {"点", "點"}, {"云", "雲"}, {"腾", "騰"},
+    {"讯", "訊"}, {"亿", "億"}, {"万", "萬"}, {"币", "幣"}, {"资", "資"}, {"融", "融"}, {"轮", "輪"}, {"领", "領"},
+    {"价", "價"}, {"费", "費"}, {"务", "務"}, {"线", "線"}, {"网", "網"}, {"络", "絡"}, {"视", "視"}, {"频", "頻"},
+    {"东", "東"}, {"车", "車"}, {"长", "長"}, {"动", "動"}, {"进", "進"}, {"还", "還"}, {"从", "從"}, {"认", "認"},
+    {"应", "應"}, {"用", "用"}, {"计", "計"}, {"算", "算"}, {"数", "數"}, {"据", "據"}, {"报", "報"}, {"导", "導"},
+    {"际", "際"}, {"华", "華"}, {"阿", "阿"}, {"里", "裡"}, {"体", "體"}, {"将", "將"}, {"场", "場"}, {"则", "則"},
+};
+
+}  // namespace
+
+std::string detect_language(std::string_view text) {
+  std::size_t han = 0, latin = 0, simplified = 0, traditional = 0;
+  for (std::size_t i = 0; i < text.size();) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c < 0x80) {
+      latin += std::isalpha(c) ? 1 : 0;
+      ++i;
+      continue;
+    }
+    const std::size_t len = (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 1;
+    if (len == 3 && c >= 0xE4 && c <= 0xE9) {  // U+4E00..U+9FFF, the main Han block
+      ++han;
+      const std::string_view ch = text.substr(i, 3);
+      for (const auto& [s, t] : kScriptPairs) {
+        if (s == t) continue;
+        if (ch == s) ++simplified;
+        else if (ch == t) ++traditional;
+      }
+    }
+    i += len;
+  }
+  if (han >= 2 && han * 4 >= latin) return traditional > simplified ? "zh-Hant" : "zh-Hans";
+  if (latin >= 8) return "en";
+  return "";
+}
+
 std::string ascii_lower(std::string_view text) {
   std::string out(text);
   for (char& c : out) {

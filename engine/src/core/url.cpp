@@ -37,6 +37,46 @@ std::optional<std::string> resolve_url(std::string_view base, std::string_view r
   return get_full(h.get());
 }
 
+namespace {
+
+bool is_tracking_parameter(std::string_view name) {
+  static constexpr std::string_view kExact[] = {"spm", "fbclid", "gclid", "dclid", "msclkid", "yclid", "mc_cid", "mc_eid",
+                                                "igshid", "scm", "share_token", "from_source", "_hsenc", "_hsmi"};
+  if (name.rfind("utm_", 0) == 0) return true;
+  for (auto t : kExact) {
+    if (name == t) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string canonical_url(std::string_view url) {
+  std::unique_ptr<CURLU, UrlDeleter> h(curl_url());
+  const std::string in(url);
+  if (curl_url_set(h.get(), CURLUPART_URL, in.c_str(), 0) != CURLUE_OK) return in;
+  curl_url_set(h.get(), CURLUPART_FRAGMENT, nullptr, 0);
+  char* query = nullptr;
+  if (curl_url_get(h.get(), CURLUPART_QUERY, &query, 0) == CURLUE_OK && query != nullptr) {
+    std::string kept;
+    std::string_view q(query);
+    while (!q.empty()) {
+      const auto amp = q.find('&');
+      const std::string_view param = q.substr(0, amp);
+      const std::string_view name = param.substr(0, param.find('='));
+      if (!param.empty() && !is_tracking_parameter(name)) {
+        if (!kept.empty()) kept.push_back('&');
+        kept.append(param);
+      }
+      if (amp == std::string_view::npos) break;
+      q.remove_prefix(amp + 1);
+    }
+    curl_free(query);
+    curl_url_set(h.get(), CURLUPART_QUERY, kept.empty() ? nullptr : kept.c_str(), 0);
+  }
+  return get_full(h.get()).value_or(in);
+}
+
 std::string file_url_for_path(std::string_view path, std::string_view dir) {
   std::filesystem::path p(path);
   if (p.is_relative()) p = std::filesystem::path(dir) / p;

@@ -171,7 +171,7 @@ TEST(FeedParser, EventsHaveStableIdsAndDedupeRepeatedGuids) {
       "<language>zh-CN</language>"
       "<item><title>a</title><link>/a.html</link><guid>g1</guid></item>"
       "<item><title>a again</title><link>/a.html</link><guid>g1</guid></item>"
-      "<item><title>no guid</title><link>b.html</link></item></channel></rss>";
+      "<item><title>no guid</title><link>b.html?utm_source=rss&amp;utm_medium=feed</link></item></channel></rss>";
   auto parsed = parse_feed(body, "https://news.example.cn/feed.xml");
   ASSERT_TRUE(parsed.ok());
   const auto events = feed_to_events(*parsed, "news", "2025-01-01T00:00:00.000Z");
@@ -179,9 +179,25 @@ TEST(FeedParser, EventsHaveStableIdsAndDedupeRepeatedGuids) {
   EXPECT_EQ(events[0].id, make_event_id("news", "g1"));
   EXPECT_EQ(events[0].data.url, "https://news.example.cn/a.html");
   EXPECT_EQ(events[0].data.lang, "zh-Hans");
-  EXPECT_EQ(events[1].data.guid, "https://news.example.cn/b.html");  // link stands in for a missing guid
+  EXPECT_EQ(events[1].data.guid, "https://news.example.cn/b.html?utm_source=rss&utm_medium=feed");  // the link stands in for a missing guid
+  EXPECT_EQ(events[1].data.url, "https://news.example.cn/b.html");  // tracking parameters removed
   EXPECT_EQ(events[0].type, "sigflow.feed.item");
   EXPECT_NE(make_event_id("news", "g1"), make_event_id("other", "g1"));
+}
+
+TEST(FeedParser, EventLanguageComesFromTheTextWhenTheFeedSaysOnlyChinese) {
+  const std::string body =
+      "<rss version=\"2.0\"><channel><title>t</title><language>zh-cn</language>"
+      "<item><title>騰訊雲上架 DeepSeek 模型，這是國內首個</title><guid>1</guid></item>"
+      "<item><title>腾讯云上线 DeepSeek 模型，这是国内首个</title><guid>2</guid></item>"
+      "<item><title>x</title><guid>3</guid></item></channel></rss>";
+  auto parsed = parse_feed(body, "https://news.example.cn/feed.xml");
+  ASSERT_TRUE(parsed.ok());
+  const auto events = feed_to_events(*parsed, "news", "t");
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_EQ(events[0].data.lang, "zh-Hant");
+  EXPECT_EQ(events[1].data.lang, "zh-Hans");
+  EXPECT_EQ(events[2].data.lang, "zh-Hans");  // too little text: the declared language stands
 }
 
 TEST(FeedParser, NormalizesLanguageTags) {

@@ -30,6 +30,22 @@ TEST(Text, HandlesRealisticNestingAndSurvivesHostileNesting) {
   EXPECT_LT(html_to_text(hostile + "core").size(), 100000u);
 }
 
+TEST(Text, DetectsScriptAndLanguage) {
+  EXPECT_EQ(detect_language("阿里云百炼上线 DeepSeek-R1，这是国内首个支持的云平台"), "zh-Hans");
+  EXPECT_EQ(detect_language("騰訊雲上架 DeepSeek-R1，這是國內首個支援的雲平台"), "zh-Hant");
+  EXPECT_EQ(detect_language("Microsoft adds DeepSeek-R1 to Azure AI Foundry and GitHub Models"), "en");
+  EXPECT_EQ(detect_language("DeepSeek 完成融资"), "zh-Hans");  // a few Han characters outweigh a Latin name
+  EXPECT_EQ(detect_language("ok"), "");
+}
+
+TEST(Url, CanonicalUrlsDropTrackingParametersAndFragments) {
+  EXPECT_EQ(canonical_url("https://news.example.cn/a.html?utm_source=rss&id=7&spm=a2c4g.1&utm_medium=feed#comments"),
+            "https://news.example.cn/a.html?id=7");
+  EXPECT_EQ(canonical_url("https://news.example.cn/a.html?utm_source=rss"), "https://news.example.cn/a.html");
+  EXPECT_EQ(canonical_url("https://news.example.cn/a.html?src=rss&lang=zh-hk"), "https://news.example.cn/a.html?src=rss&lang=zh-hk");
+  EXPECT_EQ(canonical_url("not a url"), "not a url");
+}
+
 TEST(Url, ResolvesRelativeReferences) {
   EXPECT_EQ(resolve_url("https://a.example/x/feed.xml", "b.html"), "https://a.example/x/b.html");
   EXPECT_EQ(resolve_url("https://a.example/x/feed.xml", "/b.html"), "https://a.example/b.html");
