@@ -15,7 +15,7 @@ TEST(Cli, VersionAndHelp) {
   auto v = run_sigflow({"version"});
   EXPECT_EQ(v.code, 0);
   EXPECT_EQ(v.out.rfind("sigflow ", 0), 0u);
-  for (const char* sub : {"run", "rules", "feed", "replay"}) {
+  for (const char* sub : {"run", "rules", "feed", "replay", "connect"}) {
     auto h = run_sigflow({sub, "--help"});
     EXPECT_EQ(h.code, 0) << sub;
     EXPECT_NE(h.out.find("Usage"), std::string::npos) << sub;
@@ -128,6 +128,33 @@ TEST(Cli, ReplayRunsRulesOverAnArchiveAndCountsBadLines) {
                            (test::source_dir() / "config" / "samples" / "cloud-news.rss.xml").string(), "--no-dedup"});
   EXPECT_EQ(feed.code, 0) << feed.err;
   EXPECT_NE(feed.err.find("replay: 12 events,"), std::string::npos) << feed.err;
+}
+
+TEST(Cli, ConnectListsTypesAndRunsSourcesWithoutRules) {
+  auto types = run_sigflow({"connect", "--list-types"});
+  EXPECT_EQ(types.code, 0);
+  EXPECT_NE(types.out.find("feed\n  RSS 2.0"), std::string::npos) << types.out;
+  EXPECT_NE(types.out.find("unique_by"), std::string::npos) << types.out;
+  EXPECT_NE(types.out.find("(required)"), std::string::npos) << types.out;
+
+  test::TempDir dir;
+  test::write_file(dir / "c.yaml", "sources:\n  - {id: hk, type: feed, url: '" +
+                                       (test::source_dir() / "config" / "samples" / "hk-finance.rdf.xml").string() + "'}\n");
+  auto r = run_sigflow({"connect", "--config", (dir / "c.yaml").string(), "--once"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  std::size_t events = 0;
+  std::size_t start = 0;
+  while (start < r.out.size()) {
+    const auto end = r.out.find('\n', start);
+    auto e = Event::from_json(r.out.substr(start, end - start));
+    ASSERT_TRUE(e.ok()) << e.error().message;
+    EXPECT_EQ(e->source, "hk");
+    ++events;
+    start = end + 1;
+  }
+  EXPECT_EQ(events, 8u);
+  EXPECT_NE(r.err.find("sigflow connect: 1 sources, 1 polls (0 failed), 8 events"), std::string::npos) << r.err;
+  EXPECT_EQ(run_sigflow({"connect"}, {{"SIGFLOW_CONFIG", ""}}).code, 2);
 }
 
 TEST(Cli, FeedParsePrintsOneEventPerItem) {

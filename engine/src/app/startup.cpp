@@ -13,11 +13,11 @@ bool report(const std::vector<Diagnostic>& diagnostics) {
   return !has_errors(diagnostics);
 }
 
-std::optional<Startup> start_up(const std::string& config_file, const std::string& log_level_override) {
+std::optional<Startup> start_up(const std::string& config_file, const std::string& log_level_override, bool with_rules) {
   Startup s;
   register_builtin_connectors(s.registry);
   register_builtin_sinks(s.sink_factories);
-  auto loaded = load_app_config(config_file, s.registry, s.sink_factories, sigflow_environment());
+  auto loaded = load_app_config(config_file, s.registry, s.sink_factories, sigflow_environment(), with_rules);
   if (!report(loaded.diagnostics)) return std::nullopt;
   s.config = std::move(*loaded.value);
   const std::string level = log_level_override.empty() ? s.config.log_level : log_level_override;
@@ -25,11 +25,13 @@ std::optional<Startup> start_up(const std::string& config_file, const std::strin
     fmt::print(stderr, "error: unknown log level '{}' (use trace, debug, info, warn, error, critical or off)\n", level);
     return std::nullopt;
   }
-  rules::CompileOptions options;
-  for (const auto& [code, rate] : s.config.currency_rates) options.rates[code] = rate;
-  auto compiled = rules::load_and_compile_rules(s.config.rule_paths, options);
-  if (!report(compiled.diagnostics)) return std::nullopt;
-  s.rules = std::move(*compiled.value);
+  if (with_rules) {
+    rules::CompileOptions options;
+    for (const auto& [code, rate] : s.config.currency_rates) options.rates[code] = rate;
+    auto compiled = rules::load_and_compile_rules(s.config.rule_paths, options);
+    if (!report(compiled.diagnostics)) return std::nullopt;
+    s.rules = std::move(*compiled.value);
+  }
 
   s.http = make_curl_http_client();
   if (s.config.state.dir.empty()) {
@@ -51,7 +53,7 @@ std::optional<Startup> start_up(const std::string& config_file, const std::strin
     }
     s.sources.push_back(std::move(*source));
   }
-  for (const SinkSpec& spec : s.config.sinks) {
+  for (const SinkSpec& spec : with_rules ? s.config.sinks : std::vector<SinkSpec>{}) {
     auto sink = s.sink_factories.find(spec.type)->create(spec);
     if (!sink) {
       fmt::print(stderr, "error: {}\n", sink.error().message);

@@ -29,7 +29,8 @@ struct Startup {
   std::vector<std::unique_ptr<Sink>> sinks;
 };
 
-// Everything `run` needs, or nullopt after printing what to fix.
-std::optional<Startup> start_up(const std::string& config_file, const std::string& log_level_override);
+// Everything `run` (with_rules) or `connect` (without) needs, or nullopt after printing what
+// to fix.
+std::optional<Startup> start_up(const std::string& config_file, const std::string& log_level_override, bool with_rules = true);
 
 }  // namespace sigflow::app

@@ -65,8 +65,8 @@ const SettingSpec* find_spec(const SettingsTable& table, const std::string& key)
 class ConfigLoader {
  public:
   ConfigLoader(const std::string& file, const SourceRegistry& sources, const SinkRegistry& sinks,
-               const Environment& env)
-      : y_(file), registry_(sources), sink_factories_(sinks), env_(env) {
+               const Environment& env, bool require_rules)
+      : y_(file), registry_(sources), sink_factories_(sinks), env_(env), require_rules_(require_rules) {
     base_dir_ = std::filesystem::absolute(file).parent_path().string();
   }
 
@@ -90,7 +90,7 @@ class ConfigLoader {
     }
     if (config_.sinks.empty()) config_.sinks.push_back(SinkSpec{"stdout", "stdout", Settings{}});
     if (!has_errors(y_.diagnostics())) apply_env();
-    if (!has_errors(y_.diagnostics()) && config_.rule_paths.empty()) {
+    if (require_rules_ && !has_errors(y_.diagnostics()) && config_.rule_paths.empty()) {
       y_.diagnostics().push_back(error_at({y_.file(), 0, 0}, "config.no_rules",
                                           "no rules configured: add a 'rules:' list of rule files or directories, or set SIGFLOW_RULES"));
     }
@@ -406,6 +406,7 @@ class ConfigLoader {
   const SourceRegistry& registry_;
   const SinkRegistry& sink_factories_;
   const Environment& env_;
+  bool require_rules_;
   std::string base_dir_;
   AppConfig config_;
 };
@@ -424,8 +425,8 @@ Environment sigflow_environment() {
 }
 
 LoadResult<AppConfig> load_app_config(const std::string& file, const SourceRegistry& sources,
-                                      const SinkRegistry& sinks, const Environment& env) {
-  return ConfigLoader(file, sources, sinks, env).run();
+                                      const SinkRegistry& sinks, const Environment& env, bool require_rules) {
+  return ConfigLoader(file, sources, sinks, env, require_rules).run();
 }
 
 }  // namespace sigflow

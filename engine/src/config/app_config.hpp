@@ -45,7 +45,8 @@ Environment sigflow_environment();
 
 // Loads `file`, validates sources and sinks against their factories' settings tables, then
 // applies SIGFLOW_* environment overrides (see docs/configuration.md).
+// `require_rules` is false for `sigflow connect`, which runs sources only.
 LoadResult<AppConfig> load_app_config(const std::string& file, const SourceRegistry& sources,
-                                      const SinkRegistry& sinks, const Environment& env);
+                                      const SinkRegistry& sinks, const Environment& env, bool require_rules = true);
 
 }  // namespace sigflow

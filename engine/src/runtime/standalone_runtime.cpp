@@ -10,6 +10,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <mutex>
 #include <random>
@@ -39,7 +40,7 @@ struct StandaloneRuntime::Impl {
         bus(config.bus_capacity),
         pool(config.fetch_workers),
         log(logger("runtime")) {
-    this->metrics.rules_loaded(static_cast<double>(this->rules->rules().size()));
+    this->metrics.rules_loaded(this->rules ? static_cast<double>(this->rules->rules().size()) : 0);
     for (const auto& s : this->sources) this->metrics.add_source(s->spec().id);
   }
 
@@ -123,8 +124,27 @@ struct StandaloneRuntime::Impl {
     return delay;
   }
 
+  // Without a rule set (sigflow connect), the events themselves go to stdout as JSON lines.
+  void print_events_loop() {
+    while (auto message = bus.next()) {
+      metrics.bus_depth(static_cast<double>(bus.depth()));
+      std::string line = message->event.to_json();
+      line.push_back('\n');
+      if (std::fwrite(line.data(), 1, line.size(), stdout) != line.size() || std::fflush(stdout) != 0) {
+        log->error("cannot write event {} to standard output", message->event.id);
+        std::lock_guard lock(stats_mutex);
+        ++stats.sink_errors;
+      }
+      bus.done(*message);
+    }
+  }
+
   // The engine thread: bus -> rules -> sinks until the bus is closed and drained.
   void engine_loop() {
+    if (!rules) {
+      print_events_loop();
+      return;
+    }
     rules::RuleEvaluator evaluator;
     rules::AlertDeduplicator dedup;
     std::map<std::string, std::chrono::milliseconds> ttl_of;

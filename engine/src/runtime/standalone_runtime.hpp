@@ -6,7 +6,8 @@
 // of `fetch_workers` threads runs blocking source polls and publishes to the bus (blocking on
 // backpressure); one engine thread takes events off the bus, evaluates the rules and writes
 // alerts to the sinks. Shutdown order: stop timers, finish in-flight polls, close the bus,
-// drain it through the engine, flush (fsync) the sinks.
+// drain it through the engine, flush (fsync) the sinks. Without a rule set (`sigflow connect`),
+// the engine thread writes the events themselves to stdout as JSON lines.
 #include <atomic>
 #include <cstddef>
 #include <map>
