@@ -2,6 +2,8 @@
 // that advance only with delivery, and Retry-After.
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "connectors.hpp"
 #include "sigflow/http_client.hpp"
 #include "sigflow/state_store.hpp"
@@ -19,14 +21,15 @@ const char* kFeed =
 
 class FeedSourceOverHttp : public ::testing::Test {
  protected:
-  std::unique_ptr<Source> make_source(const std::string& path) {
+  std::unique_ptr<Source> make_source(const std::string& path, std::map<std::string, std::string> settings = {},
+                                      const std::string& id = "news") {
     register_builtin_connectors(registry_);
     const SourceFactory* f = registry_.find("feed");
     SourceSpec spec;
-    spec.id = "news";
+    spec.id = id;  // state is per source id
     spec.type = "feed";
     spec.url = server_.url(path);
-    spec.settings = Settings(f->settings, {});
+    spec.settings = Settings(f->settings, std::move(settings));
     SourceDeps deps{*http_, *state_};
     auto s = f->create(spec, deps);
     EXPECT_TRUE(s.ok());
@@ -84,6 +87,29 @@ TEST_F(FeedSourceOverHttp, AnUnchangedBodyIsNotParsedAgainAndNewItemsStillCome) 
   EXPECT_FALSE(changed->unchanged);
   ASSERT_EQ(changed->events.size(), 1u);  // only the new item; delivered ones are remembered
   EXPECT_EQ(changed->events[0].data.guid, "3");
+}
+
+TEST_F(FeedSourceOverHttp, UniqueByLinkSurvivesRewrittenGuids) {
+  std::string guid = "a";
+  server_.set_handler([&](const test::HttpRequestSeen&) -> test::HttpResponseSpec {
+    return {200, "application/rss+xml",
+            "<rss version=\"2.0\"><channel><title>t</title><item><title>x</title>"
+            "<link>https://news.example.cn/1?utm_source=rss</link><guid>" + guid + "</guid></item></channel></rss>"};
+  });
+  auto by_guid = make_source("/g.xml", {}, "by-guid");
+  auto by_link = make_source("/l.xml", {{"unique_by", "link"}}, "by-link");
+  for (auto* source : {by_guid.get(), by_link.get()}) {
+    auto first = source->poll();
+    ASSERT_TRUE(first.ok());
+    ASSERT_EQ(first->events.size(), 1u);
+    source->commit(first->events);
+  }
+  guid = "b";  // the site rewrites its guids; the link (tracking parameters aside) stays
+  auto guid_again = by_guid->poll();
+  auto link_again = by_link->poll();
+  ASSERT_TRUE(guid_again.ok() && link_again.ok());
+  EXPECT_EQ(guid_again->events.size(), 1u);  // by guid: a "new" item
+  EXPECT_TRUE(link_again->events.empty());   // by link: the same item
 }
 
 TEST_F(FeedSourceOverHttp, RetryAfterIsReportedOn429And503) {
