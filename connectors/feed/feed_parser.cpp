@@ -67,11 +67,11 @@ std::string charset_of(const std::string& content_type) {
 std::string effective_encoding(std::string_view body, const std::string& content_type) {
   if (body.size() >= 2 && ((body[0] == '\xFF' && body[1] == '\xFE') || (body[0] == '\xFE' && body[1] == '\xFF'))) return {};
   if (body.size() >= 3 && body.substr(0, 3) == "\xEF\xBB\xBF") return {};
-  std::string enc = ascii_lower(declared_encoding(body));
-  if (enc.empty()) enc = charset_of(content_type);
+  const std::string declared = ascii_lower(declared_encoding(body));
+  const std::string enc = declared.empty() ? charset_of(content_type) : declared;
   if (enc == "gb2312" || enc == "gbk" || enc == "x-gbk" || enc == "cp936" || enc == "gb_2312-80") return "GB18030";
   if (enc == "big5" || enc == "x-big5" || enc == "cp950") return "BIG5-HKSCS";
-  if (declared_encoding(body).empty() && !enc.empty()) return enc;  // HTTP charset, no declaration
+  if (declared.empty()) return enc;  // the HTTP charset applies only when the document declares none
   return {};
 }
 

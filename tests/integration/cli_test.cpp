@@ -117,12 +117,8 @@ TEST(Cli, ReplayRunsRulesOverAnArchiveAndCountsBadLines) {
   EXPECT_NE(r.err.find("events.jsonl:31: error: missing required field 'specversion'"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("replay: 30 events,"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("model_onboarding.cloud_platform"), std::string::npos) << r.err;
-  std::size_t lines = 0;
-  for (char c : r.out) lines += c == '\n';
   auto once = run_sigflow({"run", "--config", (test::source_dir() / "config" / "sigflow.yaml").string(), "--once"});
-  std::size_t once_lines = 0;
-  for (char c : once.out) once_lines += c == '\n';
-  EXPECT_EQ(lines, once_lines);  // the same events give the same alerts as a live run
+  EXPECT_EQ(test::lines_of(r.out).size(), test::lines_of(once.out).size());  // the same events give the same alerts as a live run
 
   auto feed = run_sigflow({"replay", "--rules", (test::source_dir() / "rules").string(),
                            (test::source_dir() / "config" / "samples" / "cloud-news.rss.xml").string(), "--no-dedup"});
@@ -142,17 +138,13 @@ TEST(Cli, ConnectListsTypesAndRunsSourcesWithoutRules) {
                                        (test::source_dir() / "config" / "samples" / "hk-finance.rdf.xml").string() + "'}\n");
   auto r = run_sigflow({"connect", "--config", (dir / "c.yaml").string(), "--once"});
   ASSERT_EQ(r.code, 0) << r.err;
-  std::size_t events = 0;
-  std::size_t start = 0;
-  while (start < r.out.size()) {
-    const auto end = r.out.find('\n', start);
-    auto e = Event::from_json(r.out.substr(start, end - start));
+  const auto lines = test::lines_of(r.out);
+  for (const auto& line : lines) {
+    auto e = Event::from_json(line);
     ASSERT_TRUE(e.ok()) << e.error().message;
     EXPECT_EQ(e->source, "hk");
-    ++events;
-    start = end + 1;
   }
-  EXPECT_EQ(events, 8u);
+  EXPECT_EQ(lines.size(), 8u);
   EXPECT_NE(r.err.find("sigflow connect: 1 sources, 1 polls (0 failed), 8 events"), std::string::npos) << r.err;
   EXPECT_EQ(run_sigflow({"connect"}, {{"SIGFLOW_CONFIG", ""}}).code, 2);
 }
@@ -161,13 +153,10 @@ TEST(Cli, FeedParsePrintsOneEventPerItem) {
   auto r = run_sigflow({"feed", "parse", test::fixture("feeds/rdf-basic.xml").string()});
   ASSERT_EQ(r.code, 0) << r.err;
   std::vector<Event> events;
-  std::size_t start = 0;
-  while (start < r.out.size()) {
-    const auto end = r.out.find('\n', start);
-    auto e = Event::from_json(r.out.substr(start, end - start));
+  for (const auto& line : test::lines_of(r.out)) {
+    auto e = Event::from_json(line);
     ASSERT_TRUE(e.ok()) << e.error().message;
     events.push_back(*e);
-    start = end + 1;
   }
   ASSERT_EQ(events.size(), 3u);
   EXPECT_EQ(events[0].data.title, "星瀾智能完成 1000 萬人民幣天使輪融資");

@@ -23,12 +23,7 @@ using namespace std::chrono_literals;
 
 std::vector<Alert> parse_alert_lines(const std::string& text) {
   std::vector<Alert> alerts;
-  std::size_t start = 0;
-  while (start < text.size()) {
-    const auto end = text.find('\n', start);
-    const std::string line = text.substr(start, end - start);
-    start = end == std::string::npos ? text.size() : end + 1;
-    if (line.empty()) continue;
+  for (const auto& line : test::lines_of(text)) {
     auto a = Alert::from_json(line);
     EXPECT_TRUE(a.ok()) << line;
     if (a.ok()) alerts.push_back(*a);

@@ -1,6 +1,7 @@
 #pragma once
 #include <filesystem>
 #include <string>
+#include <vector>
 
 namespace sigflow::test {
 
@@ -9,6 +10,8 @@ std::filesystem::path source_dir();
 std::filesystem::path fixture(const std::string& relative);  // under tests/fixtures
 std::string read_file(const std::filesystem::path& p);
 void write_file(const std::filesystem::path& p, const std::string& content);
+// The non-empty lines of a text (JSON lines output).
+std::vector<std::string> lines_of(const std::string& text);
 
 // A fresh directory under the system temp dir, removed with the object.
 class TempDir {

@@ -74,8 +74,6 @@ int replay(const Options& opts) {
 
   rules::RuleEvaluator evaluator;
   rules::AlertDeduplicator dedup;
-  std::map<std::string, std::chrono::milliseconds> ttl_of;
-  for (const auto& r : set.rules()) ttl_of[r.id] = r.dedup_ttl;
   std::map<std::string, std::pair<std::size_t, std::size_t>> hits;  // rule -> (alerts, suppressed)
   for (const auto& r : set.rules()) hits[r.id] = {0, 0};
   std::size_t events = 0;
@@ -97,7 +95,7 @@ int replay(const Options& opts) {
       for (const auto& line : explain) fmt::print(stderr, "  {}\n", line);
     }
     for (const Alert& a : *alerts) {
-      if (!opts.no_dedup && !dedup.admit(a, ttl_of[a.rule], event_clock(e))) {
+      if (!opts.no_dedup && !dedup.admit(a, set.dedup_ttl(a.rule), event_clock(e))) {
         ++hits[a.rule].second;
         continue;
       }

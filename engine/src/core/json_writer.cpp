@@ -116,18 +116,6 @@ Writer& Writer::value(double v) {
   return *this;
 }
 
-Writer& Writer::value(bool v) {
-  separator();
-  out_ += v ? "true" : "false";
-  return *this;
-}
-
-Writer& Writer::null() {
-  separator();
-  out_ += "null";
-  return *this;
-}
-
 Writer& Writer::field(std::string_view k, std::string_view v, bool omit_empty) {
   if (omit_empty && v.empty()) return *this;
   return key(k).value(v);

@@ -44,10 +44,10 @@ bool has_loose_whitespace(std::string_view s) {
   return false;
 }
 
-bool needs_matching_normalization(std::string_view s) { return has_compat_forms(s) || has_loose_whitespace(s); }
-
-std::string normalize_for_matching(std::string_view s) {
-  const std::string folded = has_compat_forms(s) ? nfkc(s) : std::string(s);
+std::optional<std::string> normalize_for_matching(std::string_view s) {
+  const bool compat = has_compat_forms(s);
+  if (!compat && !has_loose_whitespace(s)) return std::nullopt;
+  const std::string folded = compat ? nfkc(s) : std::string(s);
   std::string out;
   out.reserve(folded.size());
   bool space = false;

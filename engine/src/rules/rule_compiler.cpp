@@ -765,6 +765,14 @@ class Compiler {
 CompiledRuleSet::CompiledRuleSet(RuleSetParts parts) : p_(std::move(parts)), extractors_(p_.rates) {
   static std::atomic<std::uint64_t> next_serial{1};
   serial_ = next_serial.fetch_add(1);
+  for (const CompiledRule& r : p_.rules) {
+    if (r.dedup_ttl.count() > 0) dedup_ttls_.emplace(r.id, r.dedup_ttl);
+  }
+}
+
+std::chrono::milliseconds CompiledRuleSet::dedup_ttl(const std::string& rule_id) const {
+  auto it = dedup_ttls_.find(rule_id);
+  return it == dedup_ttls_.end() ? std::chrono::milliseconds(0) : it->second;
 }
 
 CompiledRuleSet::~CompiledRuleSet() {

@@ -344,8 +344,8 @@ Result<std::vector<Alert>> RuleEvaluator::evaluate(const CompiledRuleSet& set, c
   const std::string* texts[] = {&event.data.title, &event.data.summary, &event.data.content};
   for (std::size_t f = 0; f < 3; ++f) {
     // Width/compatibility forms and loose whitespace are folded only where a cheap scan finds them.
-    if (needs_matching_normalization(*texts[f])) {
-      normalized_[f] = normalize_for_matching(*texts[f]);
+    if (auto normalized = normalize_for_matching(*texts[f])) {
+      normalized_[f] = std::move(*normalized);
       scanned_[f] = normalized_[f];
     } else {
       scanned_[f] = *texts[f];

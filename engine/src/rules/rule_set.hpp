@@ -119,12 +119,15 @@ class CompiledRuleSet {
   const std::vector<int>& rules_by_trigger(int trigger) const { return p_.rules_by_trigger[static_cast<std::size_t>(trigger)]; }
   const std::vector<int>& always_rules() const { return p_.always_rules; }
   const Extractors& extractors() const { return extractors_; }
+  // The dedup ttl of a rule (zero: no dedup, or no such rule).
+  std::chrono::milliseconds dedup_ttl(const std::string& rule_id) const;
   // Unique per compiled set in this process (addresses can be reused after a reload).
   std::uint64_t serial() const { return serial_; }
 
  private:
   RuleSetParts p_;
   std::uint64_t serial_;
+  std::map<std::string, std::chrono::milliseconds> dedup_ttls_;
   Extractors extractors_;
 };
 

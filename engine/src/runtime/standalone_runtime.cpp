@@ -147,8 +147,6 @@ struct StandaloneRuntime::Impl {
     }
     rules::RuleEvaluator evaluator;
     rules::AlertDeduplicator dedup;
-    std::map<std::string, std::chrono::milliseconds> ttl_of;
-    for (const auto& r : rules->rules()) ttl_of[r.id] = r.dedup_ttl;
     while (auto message = bus.next()) {
       metrics.bus_depth(static_cast<double>(bus.depth()));
       const auto t0 = Clock::now();
@@ -162,7 +160,7 @@ struct StandaloneRuntime::Impl {
         continue;
       }
       for (const Alert& alert : *alerts) {
-        if (!dedup.admit(alert, ttl_of[alert.rule], std::chrono::system_clock::now())) {
+        if (!dedup.admit(alert, rules->dedup_ttl(alert.rule), std::chrono::system_clock::now())) {
           metrics.alert_suppressed(alert.rule);
           std::lock_guard lock(stats_mutex);
           ++stats.suppressed;
