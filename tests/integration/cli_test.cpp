@@ -42,7 +42,7 @@ TEST(Cli, RunWithABadConfigExitsTwoAndSaysWhere) {
                                            "']\nsources:\n  - {id: a, type: feed, url: x.xml, unique_by: title}\n");
   auto range = run_sigflow({"run", "--config", (dir / "range.yaml").string(), "--once"});
   EXPECT_EQ(range.code, 2);
-  EXPECT_NE(range.err.find("source 'a': unique_by must be guid, link or title_link, not 'title'"), std::string::npos) << range.err;
+  EXPECT_NE(range.err.find("source 'a': unique_by must be guid, link, title_link or data.<field>, not 'title'"), std::string::npos) << range.err;
 
   auto missing = run_sigflow({"run", "--config", (dir / "nope.yaml").string()});
   EXPECT_EQ(missing.code, 2);

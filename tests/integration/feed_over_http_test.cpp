@@ -18,7 +18,7 @@ class FeedOverHttp : public ::testing::Test {
     req.url = server_.url(path);
     req.timeout = timeout;
     req.max_bytes = 64 * 1024;
-    return http_->get(req);
+    return http_->fetch(req);
   }
   test::TestHttpServer server_;
   std::unique_ptr<HttpClient> http_ = make_curl_http_client();
@@ -77,13 +77,13 @@ TEST_F(FeedOverHttp, ErrorsAreTypedAndNameTheUrl) {
 
   HttpRequest refused;
   refused.url = "http://127.0.0.1:1/feed.xml";  // nothing listens on port 1
-  auto conn = http_->get(refused);
+  auto conn = http_->fetch(refused);
   ASSERT_FALSE(conn.ok());
   EXPECT_EQ(conn.error().code, "fetch.connect");
 
   HttpRequest gopher;
   gopher.url = "gopher://127.0.0.1/feed";
-  auto proto = http_->get(gopher);
+  auto proto = http_->fetch(gopher);
   ASSERT_FALSE(proto.ok());
   EXPECT_EQ(proto.error().code, "fetch.url");
 }

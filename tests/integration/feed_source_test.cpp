@@ -121,17 +121,17 @@ TEST_F(FeedSourceOverHttp, RetryAfterIsReportedOn429And503) {
   server_.route("/broken", {500, "text/plain", "oops", {{"Retry-After", "7"}}});
   HttpRequest req;
   req.url = server_.url("/busy");
-  auto busy = http_->get(req);
+  auto busy = http_->fetch(req);
   ASSERT_FALSE(busy.ok());
   ASSERT_TRUE(busy.error().retry_after.has_value());
   EXPECT_EQ(*busy.error().retry_after, std::chrono::seconds(7));
   req.url = server_.url("/down");
-  auto down = http_->get(req);
+  auto down = http_->fetch(req);
   ASSERT_FALSE(down.ok());
   ASSERT_TRUE(down.error().retry_after.has_value());
   EXPECT_EQ(*down.error().retry_after, std::chrono::seconds(86400));  // far dates are capped at a day
   req.url = server_.url("/broken");
-  auto broken = http_->get(req);
+  auto broken = http_->fetch(req);
   ASSERT_FALSE(broken.ok());
   EXPECT_FALSE(broken.error().retry_after.has_value());  // only 429 and 503 carry it
 }

@@ -13,7 +13,10 @@ namespace sigflow {
 
 struct HttpRequest {
   std::string url;
-  std::map<std::string, std::string> headers;
+  std::string method = "GET";  // GET or POST
+  std::string body;            // sent with POST
+  std::map<std::string, std::string> headers;  // values may be secrets: never logged
+  std::string proxy;           // e.g. http://proxy:3128; empty: libcurl's *_proxy environment
   std::chrono::milliseconds connect_timeout{10'000};
   std::chrono::milliseconds timeout{30'000};  // whole transfer
   std::uint64_t max_bytes = 16u << 20;        // larger bodies are an error, never truncated
@@ -37,9 +40,15 @@ class HttpClient {
  public:
   virtual ~HttpClient() = default;
   // Blocking; safe to call from several threads at once.
-  virtual Result<HttpResponse> get(const HttpRequest& request) = 0;
+  virtual Result<HttpResponse> fetch(const HttpRequest& request) = 0;
 };
 
-std::unique_ptr<HttpClient> make_curl_http_client();
+struct HttpClientOptions {
+  // Requests to one host at once; more wait their turn, so many sources on one site never
+  // hammer it in parallel.
+  std::size_t max_per_host = 2;
+};
+
+std::unique_ptr<HttpClient> make_curl_http_client(HttpClientOptions options = {});
 
 }  // namespace sigflow

@@ -14,7 +14,8 @@
 
 namespace sigflow {
 
-enum class SettingType { string, integer, boolean, duration, size, url };
+// map: a YAML mapping of scalars (e.g. headers); list: a scalar or a sequence of scalars.
+enum class SettingType { string, integer, boolean, duration, size, url, map, list };
 std::string_view to_string(SettingType t);
 
 struct SettingSpec {
@@ -47,9 +48,17 @@ class Settings {
   bool get_bool(const std::string& key) const;
   std::chrono::milliseconds get_duration(const std::string& key) const;
   std::uint64_t get_size(const std::string& key) const;
+  const std::map<std::string, std::string>& get_map(const std::string& key) const;  // empty when unset
+  const std::vector<std::string>& get_list(const std::string& key) const;           // empty when unset
+
+  void set(const std::string& key, std::string value);
+  void set_map(const std::string& key, std::map<std::string, std::string> value);
+  void set_list(const std::string& key, std::vector<std::string> value);
 
  private:
   std::map<std::string, std::string> values_;
+  std::map<std::string, std::map<std::string, std::string>> maps_;
+  std::map<std::string, std::vector<std::string>> lists_;
 };
 
 }  // namespace sigflow

@@ -33,6 +33,10 @@ struct SourceSpec {
 struct PollBatch {
   std::vector<Event> events;  // items not delivered before
   bool unchanged = false;     // the resource did not change (HTTP 304, or the same body)
+  std::size_t duplicates = 0; // items found but delivered before (skipped)
+  // The extraction yielded no items although the last one yielded some: a site redesign or a
+  // broken mapping rather than "no news". The runtime raises the source_empty health signal.
+  bool went_empty = false;
 };
 
 class Source {

@@ -31,7 +31,7 @@ Command add_feed_commands(CLI::App& app) {
                   ? file_url_for_path(opts->location, std::filesystem::current_path().string())
                   : opts->location;
     auto http = make_curl_http_client();
-    auto resp = http->get(req);
+    auto resp = http->fetch(req);
     if (!resp) {
       fmt::print(stderr, "error: {}\n", resp.error().message);
       return kExitFailure;

@@ -33,7 +33,7 @@ std::optional<Startup> start_up(const std::string& config_file, const std::strin
     s.rules = std::move(*compiled.value);
   }
 
-  s.http = make_curl_http_client();
+  s.http = make_curl_http_client({.max_per_host = s.config.fetch_per_host});
   if (s.config.state.dir.empty()) {
     s.state = make_memory_state_store(s.config.state.memory_items);
   } else {

@@ -107,9 +107,11 @@ class ConfigLoader {
   }
 
   // Checks the type-specific keys of a source or sink against its table.
-  std::map<std::string, std::string> typed_settings(const YAML::Node& node, const SettingsTable& table,
-                                                    std::span<const std::string_view> common, const std::string& what) {
+  Settings typed_settings(const YAML::Node& node, const SettingsTable& table, std::span<const std::string_view> common,
+                          const std::string& what) {
     std::map<std::string, std::string> values;
+    std::map<std::string, std::map<std::string, std::string>> maps;
+    std::map<std::string, std::vector<std::string>> lists;
     for (const auto& kv : node) {
       const std::string key = kv.first.Scalar();
       if (std::find(common.begin(), common.end(), key) != common.end()) continue;
@@ -118,6 +120,15 @@ class ConfigLoader {
         std::vector<std::string> known(common.begin(), common.end());
         for (const auto& s : table) known.push_back(s.key);
         y_.error(kv.first, "config.unknown_key", fmt::format("unknown key '{}' in {} (known keys: {})", key, what, fmt::join(known, ", ")));
+        continue;
+      }
+      if (spec->type == SettingType::map) {
+        if (kv.second.IsMap()) maps[key] = y_.string_map(node, key, what);
+        else y_.error(kv.second, "config.type", fmt::format("'{}' in {} must be a mapping, found {}", key, what, yaml_type_name(kv.second)));
+        continue;
+      }
+      if (spec->type == SettingType::list) {
+        lists[key] = y_.string_list(kv.second, fmt::format("'{}' in {}", key, what));
         continue;
       }
       if (!kv.second.IsScalar()) {
@@ -131,11 +142,15 @@ class ConfigLoader {
       values[key] = kv.second.Scalar();
     }
     for (const auto& spec : table) {
-      if (spec.required && !values.contains(spec.key)) {
+      if (spec.required && !values.contains(spec.key) && !maps.contains(spec.key) && !lists.contains(spec.key)) {
         y_.error(node, "config.missing_key", fmt::format("{} is missing required key '{}' ({})", what, spec.key, spec.help));
       }
     }
-    return values;
+    if (auto it = values.find("path"); it != values.end()) it->second = resolve_path(it->second);
+    Settings settings(table, std::move(values));
+    for (auto& [k, v] : maps) settings.set_map(k, std::move(v));
+    for (auto& [k, v] : lists) settings.set_list(k, std::move(v));
+    return settings;
   }
 
   void load_sources(const YAML::Node& node) {
@@ -172,7 +187,7 @@ class ConfigLoader {
         else spec.interval = *d;
       }
       if (factory != nullptr) {
-        spec.settings = Settings(factory->settings, typed_settings(src, factory->settings, kSourceCommonKeys, what));
+        spec.settings = typed_settings(src, factory->settings, kSourceCommonKeys, what);
       }
       config_.sources.push_back(std::move(spec));
     }
@@ -205,9 +220,7 @@ class ConfigLoader {
                  fmt::format("{}: unknown sink type '{}' (known types: {})", what, spec.type, fmt::join(sink_factories_.types(), ", ")));
       }
       if (factory != nullptr) {
-        auto values = typed_settings(s, factory->settings, kSinkCommonKeys, what);
-        if (auto it = values.find("path"); it != values.end()) it->second = resolve_path(it->second);
-        spec.settings = Settings(factory->settings, std::move(values));
+        spec.settings = typed_settings(s, factory->settings, kSinkCommonKeys, what);
       }
       config_.sinks.push_back(std::move(spec));
     }
@@ -240,9 +253,10 @@ class ConfigLoader {
   void load_bus(const YAML::Node& node) {
     if (!node || node.IsNull()) return;
     if (!y_.expect_map(node, "'bus'")) return;
-    y_.reject_unknown_keys(node, {"capacity", "fetch_workers"}, "'bus'");
+    y_.reject_unknown_keys(node, {"capacity", "fetch_workers", "fetch_per_host"}, "'bus'");
     if (auto n = positive(node, "capacity", "'bus'")) config_.bus_capacity = *n;
     if (auto n = positive(node, "fetch_workers", "'bus'")) config_.fetch_workers = *n;
+    if (auto n = positive(node, "fetch_per_host", "'bus'")) config_.fetch_per_host = *n;
   }
 
   void load_log(const YAML::Node& node) {
@@ -378,16 +392,18 @@ class ConfigLoader {
       env_error(var, fmt::format("'{}' is not a setting of {} '{}' (type {})", key, kind, id, type));
       return;
     }
+    if (spec->type == SettingType::map) {
+      env_error(var, fmt::format("'{}' is a mapping; set it in the configuration file (values may reference ${{env:NAME}})", key));
+      return;
+    }
     if (auto ok = check_setting_value(*spec, value); !ok) {
       env_error(var, ok.error().message);
       return;
     }
-    std::map<std::string, std::string> merged;
-    for (const auto& s : *table) {
-      if (settings.has(s.key)) merged[s.key] = settings.get(s.key);
-    }
-    merged[key] = key == "path" ? resolve_path(value) : value;
-    settings = Settings(*table, std::move(merged));
+    Settings merged = settings;
+    if (spec->type == SettingType::list) merged.set_list(key, {value});
+    else merged.set(key, key == "path" ? resolve_path(value) : value);
+    settings = std::move(merged);
   }
 
   // Two ids that differ only in characters other than letters and digits would share one

@@ -34,6 +34,7 @@ struct AppConfig {
   StateConfig state;
   std::size_t bus_capacity = 1024;
   std::size_t fetch_workers = 4;
+  std::size_t fetch_per_host = 2;  // requests to one host at once
   std::string log_level = "info";
   // US dollars per unit of a currency, overriding the built-in table (amount_usd).
   std::map<std::string, double> currency_rates;

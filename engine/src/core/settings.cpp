@@ -29,6 +29,8 @@ std::string_view to_string(SettingType t) {
     case SettingType::duration: return "duration";
     case SettingType::size: return "size";
     case SettingType::url: return "url";
+    case SettingType::map: return "map";
+    case SettingType::list: return "list";
   }
   return "?";
 }
@@ -95,6 +97,10 @@ Status check_setting_value(const SettingSpec& spec, std::string_view value) {
       if (!s) return s.error();
       return Ok{};
     }
+    case SettingType::map:
+      return make_error("config.type", "expected a mapping of keys to values, got a single value");
+    case SettingType::list:
+      return Ok{};  // one value is a list of one
   }
   return Ok{};
 }
@@ -102,6 +108,13 @@ Status check_setting_value(const SettingSpec& spec, std::string_view value) {
 Settings::Settings(const SettingsTable& table, std::map<std::string, std::string> values)
     : values_(std::move(values)) {
   for (const SettingSpec& spec : table) {
+    if (spec.type == SettingType::list) {
+      if (auto it = values_.find(spec.key); it != values_.end()) {  // one value is a list of one
+        lists_[spec.key] = {it->second};
+        values_.erase(it);
+      }
+      continue;
+    }
     if (!values_.contains(spec.key) && !spec.default_value.empty()) {
       values_[spec.key] = spec.default_value;
     }
@@ -134,5 +147,21 @@ std::uint64_t Settings::get_size(const std::string& key) const {
   auto s = parse_size(get(key));
   return s ? *s : 0;
 }
+
+const std::map<std::string, std::string>& Settings::get_map(const std::string& key) const {
+  static const std::map<std::string, std::string> kEmpty;
+  auto it = maps_.find(key);
+  return it == maps_.end() ? kEmpty : it->second;
+}
+
+const std::vector<std::string>& Settings::get_list(const std::string& key) const {
+  static const std::vector<std::string> kEmpty;
+  auto it = lists_.find(key);
+  return it == lists_.end() ? kEmpty : it->second;
+}
+
+void Settings::set(const std::string& key, std::string value) { values_[key] = std::move(value); }
+void Settings::set_map(const std::string& key, std::map<std::string, std::string> value) { maps_[key] = std::move(value); }
+void Settings::set_list(const std::string& key, std::vector<std::string> value) { lists_[key] = std::move(value); }
 
 }  // namespace sigflow

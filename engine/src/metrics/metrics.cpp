@@ -27,6 +27,9 @@ Metrics::Metrics()
       parse_errors_(BuildCounter().Name("sigflow_parse_errors_total").Help("Source responses that could not be parsed.").Register(*registry_)),
       fetch_duration_(BuildHistogram().Name("sigflow_source_fetch_duration_seconds").Help("Time to fetch and parse a source.").Register(*registry_)),
       last_success_(BuildGauge().Name("sigflow_source_last_success_timestamp_seconds").Help("Unix time of the last successful poll.").Register(*registry_)),
+      duplicates_(BuildCounter().Name("sigflow_source_duplicates_total").Help("Items a source found again and skipped (delivered before).").Register(*registry_)),
+      source_up_(BuildGauge().Name("sigflow_source_up").Help("1 while the source's last poll succeeded, 0 while it fails.").Register(*registry_)),
+      source_empty_(BuildGauge().Name("sigflow_source_empty").Help("1 while an extraction that used to yield items yields none (site redesign?).").Register(*registry_)),
       events_processed_(BuildCounter().Name("sigflow_events_processed_total").Help("Events evaluated against the rules.").Register(*registry_).Add({})),
       evaluation_seconds_(BuildHistogram().Name("sigflow_rule_evaluation_seconds").Help("Time to match one event against all rules.").Register(*registry_).Add({}, evaluation_buckets())),
       alerts_(BuildCounter().Name("sigflow_alerts_total").Help("Alerts fired, by rule and signal.").Register(*registry_)),
@@ -42,6 +45,9 @@ void Metrics::add_source(const std::string& source) {
   fetches_.Add({{"source", source}, {"result", "ok"}});
   events_in_.Add({{"source", source}});
   parse_errors_.Add({{"source", source}});
+  duplicates_.Add({{"source", source}});
+  source_up_.Add({{"source", source}}).Set(1);
+  source_empty_.Add({{"source", source}}).Set(0);
 }
 
 void Metrics::fetch_result(const std::string& source, const std::string& result) {
@@ -55,6 +61,9 @@ void Metrics::fetch_duration(const std::string& source, double seconds) {
   fetch_duration_.Add({{"source", source}}, fetch_buckets()).Observe(seconds);
 }
 void Metrics::last_success(const std::string& source, double unix_seconds) { last_success_.Add({{"source", source}}).Set(unix_seconds); }
+void Metrics::duplicates(const std::string& source, double n) { duplicates_.Add({{"source", source}}).Increment(n); }
+void Metrics::source_up(const std::string& source, bool up) { source_up_.Add({{"source", source}}).Set(up ? 1 : 0); }
+void Metrics::source_empty(const std::string& source, bool empty) { source_empty_.Add({{"source", source}}).Set(empty ? 1 : 0); }
 void Metrics::event_processed(double evaluation_seconds) {
   events_processed_.Increment();
   evaluation_seconds_.Observe(evaluation_seconds);

@@ -26,6 +26,11 @@ class Metrics {
   void parse_error(const std::string& source);
   void fetch_duration(const std::string& source, double seconds);
   void last_success(const std::string& source, double unix_seconds);
+  void duplicates(const std::string& source, double n);
+  // Health: up is 1 while the last poll succeeded; empty is 1 while an extraction that used to
+  // yield items yields none (source_empty).
+  void source_up(const std::string& source, bool up);
+  void source_empty(const std::string& source, bool empty);
 
   void event_processed(double evaluation_seconds);
   void alert(const std::string& rule, const std::string& signal);
@@ -44,6 +49,9 @@ class Metrics {
   prometheus::Family<prometheus::Counter>& parse_errors_;
   prometheus::Family<prometheus::Histogram>& fetch_duration_;
   prometheus::Family<prometheus::Gauge>& last_success_;
+  prometheus::Family<prometheus::Counter>& duplicates_;
+  prometheus::Family<prometheus::Gauge>& source_up_;
+  prometheus::Family<prometheus::Gauge>& source_empty_;
   prometheus::Counter& events_processed_;
   prometheus::Histogram& evaluation_seconds_;
   prometheus::Family<prometheus::Counter>& alerts_;

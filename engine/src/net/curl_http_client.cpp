@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
 #include <ctime>
 #include <map>
 #include <memory>
@@ -85,14 +86,64 @@ std::string error_code_for(CURLcode rc) {
   }
 }
 
+// The host part of an http(s) URL ("" for file:// and unparseable URLs: not limited).
+std::string host_of(const std::string& url) {
+  std::unique_ptr<CURLU, decltype(&curl_url_cleanup)> u(curl_url(), &curl_url_cleanup);
+  char* host = nullptr;
+  if (!u || curl_url_set(u.get(), CURLUPART_URL, url.c_str(), 0) != CURLUE_OK ||
+      curl_url_get(u.get(), CURLUPART_HOST, &host, 0) != CURLUE_OK) {
+    return {};
+  }
+  std::string out(host);
+  curl_free(host);
+  return out;
+}
+
+// Counts requests in flight per host; acquire() waits while a host is at its limit.
+class HostSlots {
+ public:
+  explicit HostSlots(std::size_t limit) : limit_(std::max<std::size_t>(limit, 1)) {}
+
+  void acquire(const std::string& host) {
+    std::unique_lock lock(mutex_);
+    cv_.wait(lock, [&] { return in_flight_[host] < limit_; });
+    ++in_flight_[host];
+  }
+  void release(const std::string& host) {
+    {
+      std::lock_guard lock(mutex_);
+      if (--in_flight_[host] == 0) in_flight_.erase(host);
+    }
+    cv_.notify_all();
+  }
+
+ private:
+  const std::size_t limit_;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::map<std::string, std::size_t> in_flight_;
+};
+
 class CurlHttpClient final : public HttpClient {
  public:
-  CurlHttpClient() {
+  explicit CurlHttpClient(HttpClientOptions options) : slots_(options.max_per_host) {
     static std::once_flag once;
     std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
   }
 
-  Result<HttpResponse> get(const HttpRequest& req) override {
+  Result<HttpResponse> fetch(const HttpRequest& req) override {
+    const std::string host = host_of(req.url);
+    if (host.empty()) return perform(req);
+    slots_.acquire(host);
+    auto result = perform(req);
+    slots_.release(host);
+    return result;
+  }
+
+ private:
+  HostSlots slots_;
+
+  Result<HttpResponse> perform(const HttpRequest& req) {
     std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> h(curl_easy_init(), &curl_easy_cleanup);
     if (!h) return make_error("fetch.transfer", "could not create a libcurl handle");
     CURL* c = h.get();
@@ -122,6 +173,12 @@ class CurlHttpClient final : public HttpClient {
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, &on_header);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, &t);
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+    if (req.method == "POST") {
+      curl_easy_setopt(c, CURLOPT_POST, 1L);
+      curl_easy_setopt(c, CURLOPT_POSTFIELDS, req.body.c_str());
+      curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(req.body.size()));
+    }
+    if (!req.proxy.empty()) curl_easy_setopt(c, CURLOPT_PROXY, req.proxy.c_str());
 
     const CURLcode rc = curl_easy_perform(c);
     if (t.too_large || rc == CURLE_FILESIZE_EXCEEDED) {
@@ -154,6 +211,6 @@ class CurlHttpClient final : public HttpClient {
 
 }  // namespace
 
-std::unique_ptr<HttpClient> make_curl_http_client() { return std::make_unique<CurlHttpClient>(); }
+std::unique_ptr<HttpClient> make_curl_http_client(HttpClientOptions options) { return std::make_unique<CurlHttpClient>(options); }
 
 }  // namespace sigflow

@@ -77,7 +77,8 @@ struct StandaloneRuntime::Impl {
     if (!result) {
       const Error& e = result.error();
       metrics.fetch_result(id, e.code);
-      if (e.code.rfind("feed.", 0) == 0) metrics.parse_error(id);
+      metrics.source_up(id, false);
+      if (e.code.rfind("fetch.", 0) != 0 && e.code.rfind("config.", 0) != 0) metrics.parse_error(id);
       const auto delay = backoff(index, interval, e.retry_after);
       log->warn("source '{}' failed ({}): {}; next try in {}s", id, e.code, e.message,
                 std::chrono::duration_cast<std::chrono::seconds>(delay).count());
@@ -98,7 +99,16 @@ struct StandaloneRuntime::Impl {
     const bool all_published = published == events.size() && bus.flush().ok();
     if (all_published && !result->unchanged) source.commit(events);
     metrics.fetch_result(id, result->unchanged ? "not_modified" : "ok");
+    metrics.source_up(id, true);
     metrics.events_in(id, static_cast<double>(published));
+    metrics.duplicates(id, static_cast<double>(result->duplicates));
+    if (result->went_empty) {
+      metrics.source_empty(id, true);
+      log->warn("source '{}' yielded no items although its last fetch had some (source_empty): check the site and the "
+                "source's extraction settings", id);
+    } else if (!events.empty() || result->duplicates > 0) {
+      metrics.source_empty(id, false);
+    }
     metrics.last_success(id, std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count());
     if (published > 0) log->info("source '{}': {} new events", id, published);
     std::lock_guard lock(stats_mutex);

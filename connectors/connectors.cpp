@@ -1,0 +1,11 @@
+#include "connectors.hpp"
+
+namespace sigflow {
+
+namespace feed {
+SourceFactory feed_source_factory();
+}
+
+void register_builtin_connectors(SourceRegistry& registry) { registry.add(feed::feed_source_factory()); }
+
+}  // namespace sigflow
