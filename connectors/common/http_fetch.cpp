@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "sigflow/hash.hpp"
 #include "sigflow/secrets.hpp"
 
 namespace sigflow::connectors {
@@ -52,6 +53,19 @@ Result<HttpRequest> http_request(const SourceSpec& spec, std::string url) {
     req.headers[name] = std::move(*resolved);
   }
   return req;
+}
+
+Result<std::optional<HttpResponse>> fetch_if_changed(HttpClient& http, HttpRequest req, const ItemLedger& ledger,
+                                                     std::map<std::string, std::string>& validators) {
+  if (auto etag = ledger.value("etag"); etag && !etag->empty()) req.headers["If-None-Match"] = *etag;
+  if (auto lm = ledger.value("last_modified"); lm && !lm->empty()) req.headers["If-Modified-Since"] = *lm;
+  auto resp = http.fetch(req);
+  if (!resp) return resp.error();
+  if (resp->status == 304) return std::optional<HttpResponse>();
+  const std::string body_hash = stable_hash({resp->body});
+  if (ledger.value("body_hash") == body_hash) return std::optional<HttpResponse>();
+  validators = {{"etag", resp->etag}, {"last_modified", resp->last_modified}, {"body_hash", body_hash}};
+  return std::optional<HttpResponse>(std::move(*resp));
 }
 
 }  // namespace sigflow::connectors

@@ -6,7 +6,6 @@
 #include "common/item_ledger.hpp"
 #include "connectors.hpp"
 #include "feed/feed_parser.hpp"
-#include "sigflow/hash.hpp"
 #include "sigflow/time.hpp"
 
 namespace sigflow::feed {
@@ -23,21 +22,15 @@ class FeedSource final : public Source {
     auto req = connectors::http_request(spec_, spec_.url);
     if (!req) return req.error();
     req->headers["Accept"] = "application/rss+xml, application/atom+xml, application/rdf+xml, application/xml;q=0.9, text/xml;q=0.8, */*;q=0.1";
-    // Conditional GET with the validators of the last delivered version.
-    if (auto etag = ledger_.value("etag"); etag && !etag->empty()) req->headers["If-None-Match"] = *etag;
-    if (auto lm = ledger_.value("last_modified"); lm && !lm->empty()) req->headers["If-Modified-Since"] = *lm;
-    auto resp = http_.fetch(*req);
+    std::map<std::string, std::string> validators;
+    auto resp = connectors::fetch_if_changed(http_, std::move(*req), ledger_, validators);
     if (!resp) return resp.error();
-    if (resp->status == 304) return ledger_.unchanged();
-    // The same bytes as the last delivered version: nothing to parse.
-    const std::string body_hash = stable_hash({resp->body});
-    if (ledger_.value("body_hash") == body_hash) return ledger_.unchanged();
-    const std::string base = resp->effective_url.empty() ? spec_.url : resp->effective_url;
-    auto parsed = parse_feed(resp->body, base, resp->content_type);
+    if (!*resp) return ledger_.unchanged();
+    const HttpResponse& r = **resp;
+    const std::string base = r.effective_url.empty() ? spec_.url : r.effective_url;
+    auto parsed = parse_feed(r.body, base, r.content_type);
     if (!parsed) return make_error(parsed.error().code, fmt::format("{}: {}", spec_.url, parsed.error().message));
-    // Validators advance with the items, in commit(): never ahead of delivery.
-    return ledger_.batch(feed_to_events(*parsed, spec_.id, now_rfc3339()),
-                         {{"etag", resp->etag}, {"last_modified", resp->last_modified}, {"body_hash", body_hash}});
+    return ledger_.batch(feed_to_events(*parsed, spec_.id, now_rfc3339()), std::move(validators));
   }
 
   void commit(const std::vector<Event>& delivered) override { ledger_.commit(delivered); }

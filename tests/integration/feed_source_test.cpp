@@ -6,11 +6,8 @@
 
 #include <fmt/format.h>
 
-#include "connectors.hpp"
-#include "sigflow/http_client.hpp"
-#include "sigflow/state_store.hpp"
 #include "support/http_server.hpp"
-#include "support/test_paths.hpp"
+#include "support/source_harness.hpp"
 
 namespace sigflow {
 namespace {
@@ -25,22 +22,11 @@ class FeedSourceOverHttp : public ::testing::Test {
  protected:
   std::unique_ptr<Source> make_source(const std::string& path, std::map<std::string, std::string> settings = {},
                                       const std::string& id = "news") {
-    register_builtin_connectors(registry_);
-    const SourceFactory* f = registry_.find("feed");
-    SourceSpec spec;
-    spec.id = id;  // state is per source id
-    spec.type = "feed";
-    spec.url = server_.url(path);
-    spec.settings = Settings(f->settings, std::move(settings));
-    SourceDeps deps{*http_, *state_};
-    auto s = f->create(spec, deps);
-    EXPECT_TRUE(s.ok());
-    return s.ok() ? std::move(*s) : nullptr;
+    return harness_.make("feed", server_.url(path), {.settings = std::move(settings), .id = id});
   }
   test::TestHttpServer server_;
-  SourceRegistry registry_;
-  std::unique_ptr<HttpClient> http_ = make_curl_http_client();
-  std::unique_ptr<StateStore> state_ = make_memory_state_store(1000);
+  test::SourceHarness harness_;
+  HttpClient* http_ = &harness_.http();
 };
 
 TEST_F(FeedSourceOverHttp, ConditionalGetAfterDeliveryGets304) {

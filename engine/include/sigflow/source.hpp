@@ -37,6 +37,7 @@ struct PollBatch {
   // The extraction yielded no items although the last one yielded some: a site redesign or a
   // broken mapping rather than "no news". The runtime raises the source_empty health signal.
   bool went_empty = false;
+  std::vector<std::string> rejected;  // items that could not be turned into events, with why
 };
 
 class Source {

@@ -14,6 +14,20 @@ using SysSeconds = std::chrono::sys_seconds;
 // GMT/UTC/EST/..., two-digit years) and plain dates ("2025-02-04"). nullopt when unparseable.
 std::optional<SysSeconds> parse_datetime(std::string_view text);
 
+// How a connector reads a time field (settings time_format and time_zone):
+//   "auto"      parse_datetime's formats;
+//   "epoch_s"   seconds since 1970 (a number, or digits in a string);
+//   "epoch_ms"  milliseconds since 1970;
+//   otherwise   a strptime pattern such as "%Y-%m-%d %H:%M:%S".
+// Wall-clock times (patterns, and "auto" text without an offset) are read in `zone`, an IANA
+// time zone name such as "Asia/Shanghai" (ICU's time zone data; "UTC" by default).
+struct TimeFormat {
+  std::string format = "auto";
+  std::string zone = "UTC";
+};
+std::optional<SysSeconds> parse_time_as(std::string_view text, const TimeFormat& f);
+bool is_time_zone(std::string_view zone);
+
 // "2025-02-04T02:30:00Z"
 std::string format_rfc3339(SysSeconds t);
 std::string format_rfc3339_ms(std::chrono::system_clock::time_point t);  // with .mmm

@@ -1,8 +1,12 @@
 #include "sigflow/time.hpp"
 
 #include <curl/curl.h>
+#include <unicode/timezone.h>
+#include <unicode/unistr.h>
 
 #include <cctype>
+#include <charconv>
+#include <memory>
 #include <cstring>
 #include <ctime>
 
@@ -83,5 +87,72 @@ std::string format_rfc3339_ms(std::chrono::system_clock::time_point t) {
 }
 
 std::string now_rfc3339() { return format_rfc3339_ms(std::chrono::system_clock::now()); }
+
+namespace {
+
+std::unique_ptr<icu::TimeZone> time_zone(std::string_view zone) {
+  std::unique_ptr<icu::TimeZone> tz(icu::TimeZone::createTimeZone(icu::UnicodeString::fromUTF8(icu::StringPiece(zone.data(), static_cast<int32_t>(zone.size())))));
+  if (!tz || *tz == icu::TimeZone::getUnknown()) return nullptr;
+  return tz;
+}
+
+// A wall-clock time in `zone` (given as if it were UTC) to UTC.
+std::optional<SysSeconds> from_wall_clock(SysSeconds wall, std::string_view zone) {
+  auto tz = time_zone(zone);
+  if (!tz) return std::nullopt;
+  UErrorCode status = U_ZERO_ERROR;
+  int32_t raw = 0;
+  int32_t dst = 0;
+  const double local_ms = static_cast<double>(wall.time_since_epoch().count()) * 1000.0;
+  tz->getOffset(local_ms, /*local=*/true, raw, dst, status);
+  if (U_FAILURE(status)) return std::nullopt;
+  return wall - std::chrono::seconds((raw + dst) / 1000);
+}
+
+// Whether RFC 3339 / RFC 822 text names its offset ("Z", "+08:00", "+0800", "GMT", "EST"...).
+bool has_offset(std::string_view t) {
+  while (!t.empty() && std::isspace(static_cast<unsigned char>(t.back()))) t.remove_suffix(1);
+  if (t.size() <= 10) return false;  // a plain date
+  if (t.back() == 'Z' || t.back() == 'z') return true;
+  if (std::isalpha(static_cast<unsigned char>(t.back()))) return true;  // a named zone
+  const auto sign = t.find_last_of("+-");
+  return sign != std::string_view::npos && sign > 10 && t.find(':', 11) != std::string_view::npos &&
+         sign > t.find(':', 11);
+}
+
+std::optional<std::int64_t> integer_of(std::string_view t) {
+  while (!t.empty() && std::isspace(static_cast<unsigned char>(t.back()))) t.remove_suffix(1);
+  while (!t.empty() && std::isspace(static_cast<unsigned char>(t.front()))) t.remove_prefix(1);
+  std::int64_t v = 0;
+  auto [ptr, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
+  if (ec != std::errc() || t.empty()) return std::nullopt;
+  if (ptr != t.data() + t.size() && *ptr != '.') return std::nullopt;  // "1738636200.5" keeps its integer part
+  return v;
+}
+
+}  // namespace
+
+bool is_time_zone(std::string_view zone) { return time_zone(zone) != nullptr; }
+
+std::optional<SysSeconds> parse_time_as(std::string_view text, const TimeFormat& f) {
+  if (f.format == "epoch_s" || f.format == "epoch_ms") {
+    auto v = integer_of(text);
+    if (!v) return std::nullopt;
+    const std::int64_t seconds = f.format == "epoch_ms" ? *v / 1000 : *v;
+    if (seconds < 0 || seconds > 32503680000) return std::nullopt;  // before 1970 or after 3000: not a real publish time
+    return SysSeconds(std::chrono::seconds(seconds));
+  }
+  if (f.format == "auto") {
+    auto t = parse_datetime(text);
+    if (!t || has_offset(text) || f.zone == "UTC") return t;
+    return from_wall_clock(*t, f.zone);
+  }
+  std::tm tm{};
+  const std::string s = trimmed(text);
+  const char* end = strptime(s.c_str(), f.format.c_str(), &tm);
+  if (end == nullptr || *end != '\0') return std::nullopt;
+  const SysSeconds wall(std::chrono::seconds(timegm(&tm)));
+  return from_wall_clock(wall, f.zone);
+}
 
 }  // namespace sigflow

@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <memory>
 
+#include <fmt/format.h>
+
 namespace sigflow {
 namespace {
 
@@ -81,6 +83,16 @@ std::string file_url_for_path(std::string_view path, std::string_view dir) {
   std::filesystem::path p(path);
   if (p.is_relative()) p = std::filesystem::path(dir) / p;
   return "file://" + p.lexically_normal().string();
+}
+
+std::string percent_encode(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') out.push_back(static_cast<char>(c));
+    else out += fmt::format("%{:02X}", c);
+  }
+  return out;
 }
 
 }  // namespace sigflow

@@ -28,6 +28,7 @@ Metrics::Metrics()
       fetch_duration_(BuildHistogram().Name("sigflow_source_fetch_duration_seconds").Help("Time to fetch and parse a source.").Register(*registry_)),
       last_success_(BuildGauge().Name("sigflow_source_last_success_timestamp_seconds").Help("Unix time of the last successful poll.").Register(*registry_)),
       duplicates_(BuildCounter().Name("sigflow_source_duplicates_total").Help("Items a source found again and skipped (delivered before).").Register(*registry_)),
+      rejected_(BuildCounter().Name("sigflow_source_rejected_items_total").Help("Items in a source's response that could not become events (logged with the reason).").Register(*registry_)),
       source_up_(BuildGauge().Name("sigflow_source_up").Help("1 while the source's last poll succeeded, 0 while it fails.").Register(*registry_)),
       source_empty_(BuildGauge().Name("sigflow_source_empty").Help("1 while an extraction that used to yield items yields none (site redesign?).").Register(*registry_)),
       events_processed_(BuildCounter().Name("sigflow_events_processed_total").Help("Events evaluated against the rules.").Register(*registry_).Add({})),
@@ -46,6 +47,7 @@ void Metrics::add_source(const std::string& source) {
   events_in_.Add({{"source", source}});
   parse_errors_.Add({{"source", source}});
   duplicates_.Add({{"source", source}});
+  rejected_.Add({{"source", source}});
   source_up_.Add({{"source", source}}).Set(1);
   source_empty_.Add({{"source", source}}).Set(0);
 }
@@ -62,6 +64,7 @@ void Metrics::fetch_duration(const std::string& source, double seconds) {
 }
 void Metrics::last_success(const std::string& source, double unix_seconds) { last_success_.Add({{"source", source}}).Set(unix_seconds); }
 void Metrics::duplicates(const std::string& source, double n) { duplicates_.Add({{"source", source}}).Increment(n); }
+void Metrics::rejected_items(const std::string& source, double n) { rejected_.Add({{"source", source}}).Increment(n); }
 void Metrics::source_up(const std::string& source, bool up) { source_up_.Add({{"source", source}}).Set(up ? 1 : 0); }
 void Metrics::source_empty(const std::string& source, bool empty) { source_empty_.Add({{"source", source}}).Set(empty ? 1 : 0); }
 void Metrics::event_processed(double evaluation_seconds) {

@@ -27,6 +27,7 @@ class Metrics {
   void fetch_duration(const std::string& source, double seconds);
   void last_success(const std::string& source, double unix_seconds);
   void duplicates(const std::string& source, double n);
+  void rejected_items(const std::string& source, double n);
   // Health: up is 1 while the last poll succeeded; empty is 1 while an extraction that used to
   // yield items yields none (source_empty).
   void source_up(const std::string& source, bool up);
@@ -50,6 +51,7 @@ class Metrics {
   prometheus::Family<prometheus::Histogram>& fetch_duration_;
   prometheus::Family<prometheus::Gauge>& last_success_;
   prometheus::Family<prometheus::Counter>& duplicates_;
+  prometheus::Family<prometheus::Counter>& rejected_;
   prometheus::Family<prometheus::Gauge>& source_up_;
   prometheus::Family<prometheus::Gauge>& source_empty_;
   prometheus::Counter& events_processed_;

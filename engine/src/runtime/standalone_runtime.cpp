@@ -102,6 +102,10 @@ struct StandaloneRuntime::Impl {
     metrics.source_up(id, true);
     metrics.events_in(id, static_cast<double>(published));
     metrics.duplicates(id, static_cast<double>(result->duplicates));
+    if (!result->rejected.empty()) {
+      metrics.rejected_items(id, static_cast<double>(result->rejected.size()));
+      log->warn("source '{}': {} items could not be used, e.g. {}", id, result->rejected.size(), result->rejected.front());
+    }
     if (result->went_empty) {
       metrics.source_empty(id, true);
       log->warn("source '{}' yielded no items although its last fetch had some (source_empty): check the site and the "
