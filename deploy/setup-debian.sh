@@ -9,7 +9,7 @@ BUILD_PKGS=(
   build-essential cmake ninja-build ccache pkg-config git
   libboost1.81-dev libsimdjson-dev librdkafka-dev prometheus-cpp-dev
   libvectorscan-dev libre2-dev libyaml-cpp-dev libxml2-dev libcurl4-openssl-dev
-  libopencc-dev opencc libicu-dev libssl-dev librocksdb-dev libcli11-dev libspdlog-dev libfmt-dev
+  libopencc-dev opencc libicu-dev libssl-dev librocksdb-dev libcli11-dev libspdlog-dev libfmt-dev libdtl-dev
 )
 TEST_PKGS=(
   libgtest-dev libgmock-dev libbenchmark-dev python3 curl clang-14 libclang-rt-14-dev

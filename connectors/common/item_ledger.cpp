@@ -53,11 +53,13 @@ bool ItemLedger::delivered(const Event& e) const { return state_->seen(key_of(e)
 
 std::optional<std::string> ItemLedger::value(const std::string& name) const { return state_->value(name); }
 
-PollBatch ItemLedger::batch(std::vector<Event> found, std::map<std::string, std::string> values) {
+PollBatch ItemLedger::batch(std::vector<Event> found, std::map<std::string, std::string> values,
+                            std::optional<std::size_t> extracted) {
   PollBatch b;
+  const std::size_t count = extracted.value_or(found.size());
   const std::string previous = state_->value(kFoundCount).value_or("0");
-  b.went_empty = found.empty() && previous != "0";
-  values[kFoundCount] = std::to_string(found.size());
+  b.went_empty = count == 0 && previous != "0";
+  values[kFoundCount] = std::to_string(count);
   std::set<std::string> keys;
   for (Event& e : found) {
     const std::string key = key_of(e);

@@ -29,7 +29,10 @@ class ItemLedger {
 
   // The batch of a poll that found `found` items: drops items delivered before and repeats
   // within `found`, stages `values` for commit(), and flags an extraction that went empty.
-  PollBatch batch(std::vector<Event> found, std::map<std::string, std::string> values = {});
+  // `extracted` counts what the extraction yielded when that is not found.size() (a watched
+  // region yields one text and no event while it is unchanged).
+  PollBatch batch(std::vector<Event> found, std::map<std::string, std::string> values = {},
+                  std::optional<std::size_t> extracted = std::nullopt);
   // A poll that found the resource unchanged: nothing to stage.
   PollBatch unchanged();
   // The events of the last batch were delivered: records their keys and the staged values in

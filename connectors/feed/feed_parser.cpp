@@ -27,16 +27,6 @@ constexpr const char* kDcNs = "http://purl.org/dc/elements/1.1/";
 constexpr const char* kContentNs = "http://purl.org/rss/1.0/modules/content/";
 constexpr const char* kXmlNs = "http://www.w3.org/XML/1998/namespace";
 
-// No external entity, DTD or XInclude is ever loaded, whatever the options say.
-xmlParserInputPtr refuse_external(const char*, const char*, xmlParserCtxtPtr) { return nullptr; }
-
-void init_libxml() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    xmlInitParser();
-    xmlSetExternalEntityLoader(&refuse_external);
-  });
-}
 
 
 // The encoding name in the XML declaration, if any.
@@ -53,26 +43,14 @@ std::string declared_encoding(std::string_view body) {
   return std::string(decl.substr(quote + 1, close - quote - 1));
 }
 
-std::string charset_of(const std::string& content_type) {
-  const std::string ct = ascii_lower(content_type);
-  const auto pos = ct.find("charset=");
-  if (pos == std::string::npos) return {};
-  std::string cs = ct.substr(pos + 8);
-  cs = cs.substr(0, cs.find_first_of("; "));
-  cs.erase(std::remove(cs.begin(), cs.end(), '"'), cs.end());
-  return cs;
-}
-
 // The encoding to hand libxml2 (overriding the declaration), or "" to let it decide.
 std::string effective_encoding(std::string_view body, const std::string& content_type) {
   if (body.size() >= 2 && ((body[0] == '\xFF' && body[1] == '\xFE') || (body[0] == '\xFE' && body[1] == '\xFF'))) return {};
   if (body.size() >= 3 && body.substr(0, 3) == "\xEF\xBB\xBF") return {};
   const std::string declared = ascii_lower(declared_encoding(body));
-  const std::string enc = declared.empty() ? charset_of(content_type) : declared;
-  if (enc == "gb2312" || enc == "gbk" || enc == "x-gbk" || enc == "cp936" || enc == "gb_2312-80") return "GB18030";
-  if (enc == "big5" || enc == "x-big5" || enc == "cp950") return "BIG5-HKSCS";
-  if (declared.empty()) return enc;  // the HTTP charset applies only when the document declares none
-  return {};
+  if (declared.empty()) return decoder_for_charset(charset_of_content_type(content_type));  // the HTTP charset applies only then
+  const std::string decoder = decoder_for_charset(declared);
+  return decoder != declared ? decoder : std::string();
 }
 
 bool in_ns(const xmlNode* n, const char* ns) {
@@ -257,7 +235,7 @@ std::string normalize_lang(std::string_view tag) {
 }
 
 Result<ParsedFeed> parse_feed(std::string_view body, const std::string& url, const std::string& content_type) {
-  init_libxml();
+  init_libxml_safely();
   if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) return make_error("feed.empty", "the response body is empty");
   if (body.size() > static_cast<std::size_t>(INT32_MAX)) return make_error("feed.xml", "document too large");
   const std::string encoding = effective_encoding(body, content_type);

@@ -3,8 +3,10 @@
 #include <libxml/HTMLparser.h>
 #include <libxml/tree.h>
 
+#include <algorithm>
 #include <cstring>
 #include <memory>
+#include <mutex>
 
 namespace sigflow {
 namespace {
@@ -31,9 +33,18 @@ void collect_text(xmlNode* root, std::string& out) {
   while (node != nullptr) {
     bool descend = false;
     if (node->type == XML_TEXT_NODE || node->type == XML_CDATA_SECTION_NODE) {
-      if (node->content != nullptr) out.append(reinterpret_cast<const char*>(node->content));
+      // In HTML a line break in the source is white space; only block elements (and <pre>)
+      // break lines.
+      if (node->content != nullptr) {
+        const std::size_t from = out.size();
+        out.append(reinterpret_cast<const char*>(node->content));
+        const bool in_pre = node->parent != nullptr && xmlStrcasecmp(node->parent->name, BAD_CAST "pre") == 0;
+        if (!in_pre) std::replace(out.begin() + static_cast<std::ptrdiff_t>(from), out.end(), '\n', ' ');
+      }
     } else if (node->type == XML_ELEMENT_NODE) {
       if (is_block(node->name)) out.push_back('\n');
+      // Table cells stay apart ("A10 2.5元", not "A102.5元").
+      if (xmlStrcasecmp(node->name, BAD_CAST "td") == 0 || xmlStrcasecmp(node->name, BAD_CAST "th") == 0) out.push_back(' ');
       descend = !is_skipped(node->name) && node->children != nullptr;
     }
     if (descend) {
@@ -93,6 +104,24 @@ std::string detect_language(std::string_view text) {
   return "";
 }
 
+std::string charset_of_content_type(std::string_view content_type) {
+  const std::string ct = ascii_lower(content_type);
+  const auto pos = ct.find("charset=");
+  if (pos == std::string::npos) return {};
+  std::string cs = ct.substr(pos + 8);
+  cs = cs.substr(0, cs.find_first_of("; "));
+  std::erase(cs, '"');
+  std::erase(cs, '\'');
+  return cs;
+}
+
+std::string decoder_for_charset(std::string_view charset) {
+  const std::string enc = ascii_lower(charset);
+  if (enc == "gb2312" || enc == "gbk" || enc == "x-gbk" || enc == "cp936" || enc == "gb_2312-80") return "GB18030";
+  if (enc == "big5" || enc == "x-big5" || enc == "cp950") return "BIG5-HKSCS";
+  return enc;
+}
+
 std::string ascii_lower(std::string_view text) {
   std::string out(text);
   for (char& c : out) {
@@ -141,8 +170,25 @@ std::string collapse_whitespace(std::string_view text) {
   return out;
 }
 
+namespace {
+
+xmlParserInputPtr refuse_external(const char*, const char*, xmlParserCtxtPtr) { return nullptr; }
+void silent(void*, const char*, ...) {}
+
+}  // namespace
+
+void init_libxml_safely() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    xmlInitParser();
+    xmlSetExternalEntityLoader(&refuse_external);
+    xmlSetGenericErrorFunc(nullptr, &silent);
+  });
+}
+
 std::string html_to_text(std::string_view html) {
   if (html.find_first_of("<&") == std::string_view::npos) return collapse_whitespace(html);
+  init_libxml_safely();
   const int options = HTML_PARSE_RECOVER | HTML_PARSE_NONET | HTML_PARSE_NOERROR |
                       HTML_PARSE_NOWARNING | HTML_PARSE_NOBLANKS;
   std::unique_ptr<xmlDoc, decltype(&xmlFreeDoc)> doc(
