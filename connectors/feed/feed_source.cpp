@@ -5,7 +5,7 @@
 #include "common/http_fetch.hpp"
 #include "common/item_ledger.hpp"
 #include "connectors.hpp"
-#include "feed/feed_parser.hpp"
+#include "common/feed_parser.hpp"
 #include "sigflow/time.hpp"
 
 namespace sigflow::feed {

@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "feed/feed_parser.hpp"
+#include "common/feed_parser.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view body(reinterpret_cast<const char*>(data), size);

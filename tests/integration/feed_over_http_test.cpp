@@ -1,7 +1,7 @@
 // The HTTP client and feed parser against a real HTTP server on 127.0.0.1.
 #include <gtest/gtest.h>
 
-#include "feed/feed_parser.hpp"
+#include "common/feed_parser.hpp"
 #include "sigflow/http_client.hpp"
 #include "support/http_server.hpp"
 #include "support/test_paths.hpp"

@@ -6,7 +6,7 @@
 #include <fmt/format.h>
 
 #include "app/commands.hpp"
-#include "feed/feed_parser.hpp"
+#include "common/feed_parser.hpp"
 #include "sigflow/http_client.hpp"
 #include "sigflow/time.hpp"
 #include "sigflow/url.hpp"

@@ -12,7 +12,7 @@
 
 #include "app/commands.hpp"
 #include "app/startup.hpp"
-#include "feed/feed_parser.hpp"
+#include "common/feed_parser.hpp"
 #include "rules/alert_dedup.hpp"
 #include "sigflow/time.hpp"
 #include "sigflow/url.hpp"

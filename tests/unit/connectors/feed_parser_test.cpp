@@ -1,4 +1,4 @@
-#include "feed/feed_parser.hpp"
+#include "common/feed_parser.hpp"
 
 #include <gtest/gtest.h>
 
