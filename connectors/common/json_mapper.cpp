@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "common/item_ledger.hpp"
 #include "sigflow/hash.hpp"
 #include "sigflow/text.hpp"
 #include "sigflow/url.hpp"
@@ -75,8 +76,8 @@ std::string expand(std::string_view tmpl, dom::element item) {
 
 }  // namespace
 
-SettingsTable json_mapping_settings() {
-  return {
+SettingsTable with_json_mapping(SettingsTable extra) {
+  SettingsTable mapping = {
       {"items", SettingType::string, "", "path of the item list in the document (empty: the document is the list, or the one item)"},
       {"item_id", SettingType::string, "id", "path of the item's id within an item"},
       {"title", SettingType::string, "title", "path of the title"},
@@ -89,10 +90,14 @@ SettingsTable json_mapping_settings() {
       {"time_zone", SettingType::string, "UTC", "IANA zone of times written without an offset, e.g. Asia/Shanghai"},
       {"categories", SettingType::string, "", "path of a category string or list of strings"},
       {"fields", SettingType::map, "", "extra event fields: data.<name> from a path, e.g. {product: productName}"},
+      unique_by_setting(),
   };
+  extra.insert(extra.end(), std::make_move_iterator(mapping.begin()), std::make_move_iterator(mapping.end()));
+  return extra;
 }
 
 Status check_json_mapping(const SourceSpec& spec) {
+  if (auto ok = check_unique_by(spec); !ok) return ok;
   const std::string& zone = spec.settings.get("time_zone");
   if (!is_time_zone(zone)) {
     return make_error("config.range", fmt::format("source '{}': time_zone '{}' is not an IANA time zone such as Asia/Shanghai or UTC", spec.id, zone));

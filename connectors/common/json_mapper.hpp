@@ -14,10 +14,10 @@
 
 namespace sigflow::connectors {
 
-// items, item_id, title, link, link_template, summary, content, time, time_format, time_zone,
-// categories, fields.
-SettingsTable json_mapping_settings();
-// Checks the mapping settings (time zone, template placeholders); errors name source and key.
+// `extra`, then the mapping keys (items, item_id, title, link, link_template, summary, content,
+// time, time_format, time_zone, categories, fields) and unique_by.
+SettingsTable with_json_mapping(SettingsTable extra);
+// Checks the mapping settings (time zone, fields, unique_by); errors name source and key.
 Status check_json_mapping(const SourceSpec& spec);
 
 struct JsonMapping {

@@ -134,20 +134,15 @@ class FileSource final : public Source {
 }  // namespace
 
 SourceFactory file_source_factory() {
-  SettingsTable table = {
-      {"format", SettingType::string, "auto", "jsonl, feed, or auto (by extension: .xml/.rss/.atom/.rdf are feeds)"},
-      {"tail", SettingType::boolean, "false", "follow the file: read only complete lines appended since the last poll (jsonl)"},
-      {"max_bytes", SettingType::size, "64MiB", "largest file read at once (tail: per poll)"},
-      connectors::unique_by_setting(),
-  };
-  for (auto& s : connectors::json_mapping_settings()) table.push_back(std::move(s));
   return {"file",
           "JSON lines (CloudEvents or mapped objects) or feed files on disk, read whole or tailed, for backfills.",
-          std::move(table),
+          connectors::with_json_mapping({
+              {"format", SettingType::string, "auto", "jsonl, feed, or auto (by extension: .xml/.rss/.atom/.rdf are feeds)"},
+              {"tail", SettingType::boolean, "false", "follow the file: read only complete lines appended since the last poll (jsonl)"},
+              {"max_bytes", SettingType::size, "64MiB", "largest file read at once (tail: per poll)"},
+          }),
           [](SourceSpec spec, SourceDeps& deps) -> Result<std::unique_ptr<Source>> {
-            for (auto check : {connectors::check_unique_by, connectors::check_json_mapping}) {
-              if (auto ok = check(spec); !ok) return ok.error();
-            }
+            if (auto ok = connectors::check_json_mapping(spec); !ok) return ok.error();
             if (spec.url.rfind("file://", 0) != 0) {
               return make_error("config.range", fmt::format("source '{}': url must be a local path or a file:// URL", spec.id));
             }

@@ -128,22 +128,19 @@ class HttpJsonSource final : public Source {
 }  // namespace
 
 SourceFactory http_json_source_factory() {
-  SettingsTable table = connectors::with_http_settings({
-      {"method", SettingType::string, "GET", "GET or POST"},
-      {"body", SettingType::string, "", "POST body; {page} and {cursor} are replaced"},
-      {"content_type", SettingType::string, "application/json", "Content-Type of the POST body"},
-      {"pagination", SettingType::string, "none", "none, page ({page} in url or body) or cursor ({cursor}, from cursor_path)"},
-      {"page_start", SettingType::integer, "1", "first page number"},
-      {"max_pages", SettingType::integer, "5", "pages fetched per poll at most"},
-      {"cursor_path", SettingType::string, "", "path of the next cursor in a response (pagination: cursor)"},
-      connectors::unique_by_setting(),
-  });
-  for (auto& s : connectors::json_mapping_settings()) table.push_back(std::move(s));
   return {"http_json",
           "JSON APIs (announcement lists, news APIs): GET or POST, items mapped by paths, pages or cursors followed.",
-          std::move(table),
+          connectors::with_http_settings(connectors::with_json_mapping({
+              {"method", SettingType::string, "GET", "GET or POST"},
+              {"body", SettingType::string, "", "POST body; {page} and {cursor} are replaced"},
+              {"content_type", SettingType::string, "application/json", "Content-Type of the POST body"},
+              {"pagination", SettingType::string, "none", "none, page ({page} in url or body) or cursor ({cursor}, from cursor_path)"},
+              {"page_start", SettingType::integer, "1", "first page number"},
+              {"max_pages", SettingType::integer, "5", "pages fetched per poll at most"},
+              {"cursor_path", SettingType::string, "", "path of the next cursor in a response (pagination: cursor)"},
+          })),
           [](SourceSpec spec, SourceDeps& deps) -> Result<std::unique_ptr<Source>> {
-            for (auto check : {connectors::check_unique_by, connectors::check_http_settings, connectors::check_json_mapping}) {
+            for (auto check : {connectors::check_http_settings, connectors::check_json_mapping}) {
               if (auto ok = check(spec); !ok) return ok.error();
             }
             const std::string& method = spec.settings.get("method");

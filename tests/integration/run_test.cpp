@@ -167,23 +167,11 @@ TEST_F(RunOverHttp, AFailingSourceBacksOffAndHonoursRetryAfter) {
   EXPECT_NE(p.err().find("next try in 60s"), std::string::npos) << p.err();
 }
 
-std::uint16_t wait_for_admin_port(test::Process& p) {
-  const std::string marker = "admin endpoint listening on http://127.0.0.1:";
-  for (int i = 0; i < 500 && p.running(); ++i) {  // up to ~10 s
-    const std::string err = p.err();
-    if (const auto at = err.find(marker); at != std::string::npos) {
-      return static_cast<std::uint16_t>(std::stoi(err.substr(at + marker.size())));
-    }
-    std::this_thread::sleep_for(20ms);
-  }
-  return 0;
-}
-
 TEST_F(RunOverHttp, ContinuousRunServesMetricsAndDrainsOnSigterm) {
   const std::string config = write_config(fmt::format("  - {{id: broken, type: feed, url: '{}', interval: 1s}}\n", server_.url("/broken.xml")),
                                           "1s", "admin:\n  listen: 127.0.0.1:0\n");
   test::Process p(SIGFLOW_BINARY, {"run", "--config", config});
-  const std::uint16_t port = wait_for_admin_port(p);
+  const std::uint16_t port = p.wait_for_port("admin endpoint listening on http://127.0.0.1:");
   ASSERT_NE(port, 0) << p.err();
 
   // Wait (bounded) until every feed was polled at least twice: repeats must not re-alert.

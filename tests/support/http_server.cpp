@@ -117,23 +117,38 @@ std::size_t TestHttpServer::request_count(const std::string& target) const {
                                                 [&](const HttpRequestSeen& r) { return r.target == target; }));
 }
 
-SimpleResponse http_get(const std::string& host, std::uint16_t port, const std::string& target) {
+SimpleResponse http_request(const std::string& method, const std::string& host, std::uint16_t port, const std::string& target,
+                            const std::map<std::string, std::string>& headers, const std::string& body) {
   asio::io_context io;
   beast::tcp_stream stream(io);
   beast::error_code ec;
-  stream.expires_after(std::chrono::seconds(5));
+  stream.expires_after(std::chrono::seconds(10));
   stream.connect(tcp::endpoint(asio::ip::make_address(host), port), ec);
   if (ec) return {};
-  http::request<http::empty_body> req{http::verb::get, target, 11};
+  http::request<http::string_body> req{http::string_to_verb(method), target, 11};
   req.set(http::field::host, host);
+  for (const auto& [k, v] : headers) req.set(k, v);
+  req.body() = body;
+  req.prepare_payload();
   http::write(stream, req, ec);
   if (ec) return {};
   beast::flat_buffer buffer;
-  http::response<http::string_body> res;
-  http::read(stream, buffer, res, ec);
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(64u << 20);
+  http::read(stream, buffer, parser, ec);
   if (ec) return {};
   stream.socket().shutdown(tcp::socket::shutdown_both, ec);
-  return {res.result_int(), res.body()};
+  SimpleResponse out{parser.get().result_int(), parser.get().body(), {}};
+  for (const auto& f : parser.get()) {
+    std::string name(f.name_string());
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    out.headers[name] = std::string(f.value());
+  }
+  return out;
+}
+
+SimpleResponse http_get(const std::string& host, std::uint16_t port, const std::string& target) {
+  return http_request("GET", host, port, target);
 }
 
 }  // namespace sigflow::test

@@ -51,12 +51,15 @@ class TestHttpServer {
   std::unique_ptr<Impl> impl_;
 };
 
-// A blocking GET against a loopback URL (for admin endpoints): status and body, or status 0
-// when the connection failed.
+// A blocking request against a loopback URL (admin endpoints, webhooks): status and body, or
+// status 0 when the connection failed.
 struct SimpleResponse {
   unsigned status = 0;
   std::string body;
+  std::map<std::string, std::string> headers;  // lower-cased names
 };
+SimpleResponse http_request(const std::string& method, const std::string& host, std::uint16_t port, const std::string& target,
+                            const std::map<std::string, std::string>& headers = {}, const std::string& body = {});
 SimpleResponse http_get(const std::string& host, std::uint16_t port, const std::string& target);
 
 }  // namespace sigflow::test

@@ -88,4 +88,15 @@ RunResult run_sigflow(const std::vector<std::string>& args, const std::map<std::
   return {*code, p.out(), p.err()};
 }
 
+std::uint16_t Process::wait_for_port(const std::string& marker) {
+  for (int i = 0; i < 500 && running(); ++i) {
+    const std::string text = err();
+    if (const auto at = text.find(marker); at != std::string::npos) {
+      return static_cast<std::uint16_t>(std::stoi(text.substr(at + marker.size())));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return 0;
+}
+
 }  // namespace sigflow::test

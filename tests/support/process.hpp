@@ -4,6 +4,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -28,6 +29,9 @@ class Process {
   bool running();
   std::string out() const;  // everything written to stdout so far
   std::string err() const;
+  // The port number that follows `marker` in stderr (e.g. "listening on http://127.0.0.1:"),
+  // waiting up to 10 s; 0 when it never appeared or the process exited.
+  std::uint16_t wait_for_port(const std::string& marker);
 
  private:
   pid_t pid_ = -1;

@@ -9,4 +9,10 @@ namespace sigflow {
 // truncated to `hex_chars`.
 std::string stable_hash(std::initializer_list<std::string_view> parts, std::size_t hex_chars = 32);
 
+// Lower-case hex HMAC-SHA256 of `data` under `key` (webhook signatures).
+std::string hmac_sha256_hex(std::string_view key, std::string_view data);
+
+// Compares secrets in time that does not depend on where they differ.
+bool constant_time_equal(std::string_view a, std::string_view b);
+
 }  // namespace sigflow

@@ -40,16 +40,33 @@ struct PollBatch {
   std::vector<std::string> rejected;  // items that could not be turned into events, with why
 };
 
+// Where a push source hands what it receives; implemented by the runtime.
+class PushReceiver {
+ public:
+  virtual ~PushReceiver() = default;
+  // Returns once the batch's events were accepted downstream (the source may then commit
+  // them and acknowledge the sender), or with an error (the sender should retry).
+  virtual Status deliver(const std::string& source_id, const PollBatch& batch) = 0;
+  // A push the source refused (bad token, malformed body...), counted by error code.
+  virtual void refused(const std::string& source_id, const Error& why) = 0;
+};
+
 class Source {
  public:
   virtual ~Source() = default;
   virtual const SourceSpec& spec() const = 0;
   // Fetches and returns items not yet committed. Error codes name the failure kind
-  // (fetch.*, feed.*); the scheduler counts them per source and backs off (honouring an
-  // error's retry_after) before the next poll.
+  // (fetch.*, feed.*, json.*, page.*); the scheduler counts them per source and backs off
+  // (honouring an error's retry_after) before the next poll.
   virtual Result<PollBatch> poll() = 0;
   // The events returned by the last poll() were accepted downstream.
   virtual void commit(const std::vector<Event>& delivered) = 0;
+
+  // Push sources (webhook) are started once instead of polled: they hand what they receive to
+  // the receiver until stop(), which returns after in-flight deliveries finished.
+  virtual bool is_push() const { return false; }
+  virtual Status start(PushReceiver& /*receiver*/) { return Ok{}; }
+  virtual void stop() {}
 };
 
 struct SourceDeps {

@@ -1,8 +1,5 @@
 #include "config/app_config.hpp"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-
 #include <charconv>
 #include <filesystem>
 #include <set>
@@ -12,6 +9,7 @@
 #include <fmt/ranges.h>
 
 #include "core/yaml_reader.hpp"
+#include "sigflow/http_server.hpp"
 #include "sigflow/url.hpp"
 #include "sigflow/text.hpp"
 
@@ -38,22 +36,7 @@ bool valid_id(const std::string& id) {
   });
 }
 
-bool parse_listen(const std::string& text, AdminConfig& admin) {
-  const auto colon = text.rfind(':');
-  if (colon == std::string::npos || colon == 0) return false;
-  std::string host = text.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  unsigned port = 0;
-  const char* begin = text.data() + colon + 1;
-  const char* end = text.data() + text.size();
-  auto [ptr, ec] = std::from_chars(begin, end, port);
-  if (ec != std::errc() || ptr != end || port > 65535) return false;
-  unsigned char addr[sizeof(in6_addr)];
-  if (inet_pton(AF_INET, host.c_str(), addr) != 1 && inet_pton(AF_INET6, host.c_str(), addr) != 1) return false;
-  admin.host = host;
-  admin.port = static_cast<std::uint16_t>(port);
-  return true;
-}
+bool parse_listen(const std::string& text, AdminConfig& admin) { return parse_listen_address(text, admin.host, admin.port); }
 
 const SettingSpec* find_spec(const SettingsTable& table, const std::string& key) {
   for (const auto& s : table) {

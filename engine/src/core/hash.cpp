@@ -1,12 +1,41 @@
 #include "sigflow/hash.hpp"
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include <array>
 #include <cstdint>
 #include <memory>
 
 namespace sigflow {
+
+namespace {
+
+std::string hex(const unsigned char* bytes, std::size_t n) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(2 * n);
+  for (std::size_t i = 0; i < n; ++i) {
+    out.push_back(kHex[bytes[i] >> 4]);
+    out.push_back(kHex[bytes[i] & 0xF]);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string hmac_sha256_hex(std::string_view key, std::string_view data) {
+  std::array<unsigned char, EVP_MAX_MD_SIZE> mac{};
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()), data.size(),
+       mac.data(), &len);
+  return hex(mac.data(), len);
+}
+
+bool constant_time_equal(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
 
 std::string stable_hash(std::initializer_list<std::string_view> parts, std::size_t hex_chars) {
   std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
@@ -21,12 +50,7 @@ std::string stable_hash(std::initializer_list<std::string_view> parts, std::size
   std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
   unsigned int digest_len = 0;
   EVP_DigestFinal_ex(ctx.get(), digest.data(), &digest_len);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < digest_len && out.size() < hex_chars; ++i) {
-    out.push_back(kHex[digest[i] >> 4]);
-    out.push_back(kHex[digest[i] & 0xF]);
-  }
+  std::string out = hex(digest.data(), digest_len);
   out.resize(std::min(out.size(), hex_chars));
   return out;
 }

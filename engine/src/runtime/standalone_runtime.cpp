@@ -18,9 +18,9 @@
 
 #include <fmt/format.h>
 
-#include "admin/admin_server.hpp"
 #include "rules/alert_dedup.hpp"
 #include "bus/in_process_bus.hpp"
+#include "sigflow/http_server.hpp"
 #include "sigflow/log.hpp"
 #include "sigflow/time.hpp"
 
@@ -29,7 +29,7 @@ namespace sigflow {
 namespace asio = boost::asio;
 using Clock = std::chrono::steady_clock;
 
-struct StandaloneRuntime::Impl {
+struct StandaloneRuntime::Impl final : PushReceiver {
   Impl(const AppConfig& config, std::shared_ptr<const rules::CompiledRuleSet> rules,
        std::vector<std::unique_ptr<Source>> sources, std::vector<std::unique_ptr<Sink>> sinks, Metrics& metrics)
       : config(config),
@@ -76,9 +76,8 @@ struct StandaloneRuntime::Impl {
     metrics.fetch_duration(id, std::chrono::duration<double>(Clock::now() - t0).count());
     if (!result) {
       const Error& e = result.error();
-      metrics.fetch_result(id, e.code);
+      refused(id, e);
       metrics.source_up(id, false);
-      if (e.code.rfind("fetch.", 0) != 0 && e.code.rfind("config.", 0) != 0) metrics.parse_error(id);
       const auto delay = backoff(index, interval, e.retry_after);
       log->warn("source '{}' failed ({}): {}; next try in {}s", id, e.code, e.message,
                 std::chrono::duration_cast<std::chrono::seconds>(delay).count());
@@ -89,36 +88,55 @@ struct StandaloneRuntime::Impl {
       return delay;
     }
     failures[index] = 0;
-    std::vector<Event>& events = result->events;
+    if (hand_off(id, *result).ok() && !result->unchanged) source.commit(result->events);
+    std::lock_guard lock(stats_mutex);
+    ++stats.polls;
+    return jittered(interval);
+  }
+
+  // A failed poll or a refused push, counted by error kind.
+  void refused(const std::string& id, const Error& e) override {
+    metrics.fetch_result(id, e.code);
+    if (e.code.rfind("fetch.", 0) != 0 && e.code.rfind("config.", 0) != 0) metrics.parse_error(id);
+  }
+
+  // Publishes a batch to the bus and updates the source's metrics; Ok once the bus has every
+  // event (the source may commit them then).
+  Status hand_off(const std::string& id, const PollBatch& batch) {
     std::size_t published = 0;
-    for (Event& e : events) {
-      Event copy = e;  // the source commits the originals once the bus has them
-      if (!bus.publish(std::move(copy))) break;
+    for (const Event& e : batch.events) {
+      if (!bus.publish(Event(e))) break;  // the source commits the originals once the bus has them
       ++published;
     }
-    const bool all_published = published == events.size() && bus.flush().ok();
-    if (all_published && !result->unchanged) source.commit(events);
-    metrics.fetch_result(id, result->unchanged ? "not_modified" : "ok");
+    const bool all_published = published == batch.events.size() && bus.flush().ok();
+    metrics.fetch_result(id, batch.unchanged ? "not_modified" : "ok");
     metrics.source_up(id, true);
     metrics.events_in(id, static_cast<double>(published));
-    metrics.duplicates(id, static_cast<double>(result->duplicates));
-    if (!result->rejected.empty()) {
-      metrics.rejected_items(id, static_cast<double>(result->rejected.size()));
-      log->warn("source '{}': {} items could not be used, e.g. {}", id, result->rejected.size(), result->rejected.front());
+    metrics.duplicates(id, static_cast<double>(batch.duplicates));
+    metrics.last_success(id, std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count());
+    if (!batch.rejected.empty()) {
+      metrics.rejected_items(id, static_cast<double>(batch.rejected.size()));
+      log->warn("source '{}': {} items could not be used, e.g. {}", id, batch.rejected.size(), batch.rejected.front());
     }
-    if (result->went_empty) {
+    if (batch.went_empty) {
       metrics.source_empty(id, true);
       log->warn("source '{}' yielded no items although its last fetch had some (source_empty): check the site and the "
                 "source's extraction settings", id);
-    } else if (!events.empty() || result->duplicates > 0) {
+    } else if (!batch.events.empty() || batch.duplicates > 0) {
       metrics.source_empty(id, false);
     }
-    metrics.last_success(id, std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count());
     if (published > 0) log->info("source '{}': {} new events", id, published);
-    std::lock_guard lock(stats_mutex);
-    ++stats.polls;
-    stats.events += published;
-    return jittered(interval);
+    {
+      std::lock_guard lock(stats_mutex);
+      stats.events += published;
+    }
+    if (!all_published) return make_error("bus.closed", "the pipeline is shutting down");
+    return Ok{};
+  }
+
+  Status deliver(const std::string& id, const PollBatch& batch) override {
+    if (stopping.load()) return make_error("bus.closed", "the pipeline is shutting down");
+    return hand_off(id, batch);
   }
 
   // ±10% so that sources with one interval do not poll in lockstep.
@@ -245,6 +263,10 @@ RunStats StandaloneRuntime::run_once() {
   m.metrics.set_ready(true);
   m.engine = std::thread([&m] { m.engine_loop(); });
   for (std::size_t i = 0; i < m.sources.size(); ++i) {
+    if (m.sources[i]->is_push()) {
+      m.log->info("source '{}' receives pushes; it is not started by a --once run", m.sources[i]->spec().id);
+      continue;
+    }
     asio::post(m.pool, [&m, i] { m.poll(i); });
   }
   return m.finish(started);
@@ -256,23 +278,34 @@ Result<RunStats> StandaloneRuntime::run_until_stopped() {
   asio::io_context io;
   auto guard = asio::make_work_guard(io);
 
-  std::unique_ptr<AdminServer> admin;
+  std::unique_ptr<HttpServer> admin;
   if (m.config.admin.enabled) {
-    admin = std::make_unique<AdminServer>(io, [&m](std::string_view method, std::string_view target) -> AdminReply {
-      if (method != "GET") return {405, "text/plain; charset=utf-8", "only GET is supported\n"};
-      if (target == "/metrics") return {200, "text/plain; version=0.0.4; charset=utf-8", m.metrics.serialize()};
-      if (target == "/healthz") return {200, "text/plain; charset=utf-8", "ok\n"};
-      if (target == "/readyz") {
+    admin = std::make_unique<HttpServer>([&m](const HttpServerRequest& req) -> HttpServerReply {
+      if (req.method != "GET") return {405, "text/plain; charset=utf-8", "only GET is supported\n"};
+      if (req.target == "/metrics") return {200, "text/plain; version=0.0.4; charset=utf-8", m.metrics.serialize()};
+      if (req.target == "/healthz") return {200, "text/plain; charset=utf-8", "ok\n"};
+      if (req.target == "/readyz") {
         if (m.stopping.load()) return {503, "text/plain; charset=utf-8", "shutting down\n"};
         return {200, "text/plain; charset=utf-8", "ready\n"};
       }
       return {404, "text/plain; charset=utf-8", "not found: try /metrics, /healthz or /readyz\n"};
     });
     auto port = admin->listen(m.config.admin.host, m.config.admin.port);
-    if (!port) return port.error();
+    if (!port) {
+      return make_error("admin.bind", port.error().message + " (set admin.listen or SIGFLOW_ADMIN_LISTEN to a free address)");
+    }
     const std::string& host = m.config.admin.host;
     m.log->info("admin endpoint listening on http://{}:{} (/metrics, /healthz, /readyz)",
                 host.find(':') == std::string::npos ? host : "[" + host + "]", *port);
+  }
+
+  // Push sources (webhooks) listen from here on; one that cannot is a start-up error.
+  for (auto& source : m.sources) {
+    if (!source->is_push()) continue;
+    if (auto ok = source->start(m); !ok) {
+      for (auto& s : m.sources) s->stop();
+      return make_error(ok.error().code, fmt::format("source '{}': {}", source->spec().id, ok.error().message));
+    }
   }
 
   // A second SIGINT/SIGTERM while draining exits at once.
@@ -306,6 +339,7 @@ Result<RunStats> StandaloneRuntime::run_until_stopped() {
   m.engine = std::thread([&m] { m.engine_loop(); });
   for (std::size_t i = 0; i < m.sources.size(); ++i) {
     timers.push_back(std::make_unique<asio::steady_timer>(io));
+    if (m.sources[i]->is_push()) continue;  // started above
     asio::post(m.pool, [&, i] {  // first poll right away
       const auto next = m.poll(i);
       asio::post(io, [&, i, next] {
@@ -324,11 +358,12 @@ Result<RunStats> StandaloneRuntime::run_until_stopped() {
   asio::post(io, [&] {
     for (auto& t : timers) t->cancel();
   });
+  for (auto& source : m.sources) source->stop();  // push sources: no new deliveries
   RunStats stats = m.finish(started);
   asio::post(io, [&] {
-    if (admin) admin->stop();
     signals.cancel();
   });
+  if (admin) admin->stop();
   guard.reset();
   io.stop();
   control.join();
