@@ -149,6 +149,22 @@ TEST(Cli, ConnectListsTypesAndRunsSourcesWithoutRules) {
   EXPECT_EQ(run_sigflow({"connect"}, {{"SIGFLOW_CONFIG", ""}}).code, 2);
 }
 
+// docs/connectors.md carries the --list-types --markdown tables; they must match the code.
+TEST(Cli, ConnectorDocsCarryEveryTypesCurrentSettingsTable) {
+  auto tables = run_sigflow({"connect", "--list-types", "--markdown"});
+  ASSERT_EQ(tables.code, 0);
+  const std::string docs = test::read_file(test::source_dir() / "docs" / "connectors.md");
+  std::size_t count = 0;
+  for (std::size_t pos = tables.out.find("### "); pos != std::string::npos; ++count) {
+    const std::size_t next = tables.out.find("### ", pos + 4);
+    const std::string table = tables.out.substr(pos, next == std::string::npos ? std::string::npos : next - pos);
+    EXPECT_NE(docs.find(table), std::string::npos)
+        << "docs/connectors.md is out of date; regenerate the table from `sigflow connect --list-types --markdown`:\n" << table;
+    pos = next;
+  }
+  EXPECT_EQ(count, 5u);
+}
+
 TEST(Cli, FeedParsePrintsOneEventPerItem) {
   auto r = run_sigflow({"feed", "parse", test::fixture("feeds/rdf-basic.xml").string()});
   ASSERT_EQ(r.code, 0) << r.err;

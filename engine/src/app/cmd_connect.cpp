@@ -12,21 +12,34 @@
 namespace sigflow::app {
 namespace {
 
-void list_types() {
+// Every connector type with its settings: aligned text, or the Markdown tables of
+// docs/connectors.md (a test keeps that file in step with this output).
+void list_types(bool markdown) {
   SourceRegistry registry;
   register_builtin_connectors(registry);
   const SettingsTable common = {
       {"id", SettingType::string, "", "unique source id: letters, digits, '-', '_', '.'", true},
       {"type", SettingType::string, "", "the connector type", true},
-      {"url", SettingType::url, "", "what to fetch: http(s)://, file://, or a path relative to the config file", true},
+      {"url", SettingType::url, "", "what to fetch (http(s)://, file://, or a path relative to the config file); webhook: where to listen", true},
       {"interval", SettingType::duration, "5m", "time between polls (at least 1s; failures back off)"},
   };
   for (const auto& f : registry.all()) {
-    fmt::print("{}\n  {}\n\n", f.type, f.description);
-    fmt::print("  {:<16} {:<9} {:<10} {}\n", "key", "type", "default", "meaning");
+    if (markdown) {
+      fmt::print("### `{}` settings\n\n| key | type | default | meaning |\n|---|---|---|---|\n", f.type);
+    } else {
+      fmt::print("{}\n  {}\n\n  {:<16} {:<9} {:<10} {}\n", f.type, f.description, "key", "type", "default", "meaning");
+    }
     for (const auto* table : {&common, &f.settings}) {
       for (const auto& s : *table) {
-        fmt::print("  {:<16} {:<9} {:<10} {}\n", s.key, to_string(s.type), s.required ? "(required)" : s.default_value, s.help);
+        const std::string def = s.required ? "(required)" : s.default_value;
+        if (markdown) {
+          std::string help = s.help;
+          for (auto pos = help.find('<'); pos != std::string::npos; pos = help.find('<', pos)) help.replace(pos, 1, "&lt;");
+          const std::string shown = s.required ? "required" : def.empty() ? "" : fmt::format("`{}`", def);
+          fmt::print("| `{}` | {} | {} | {} |\n", s.key, to_string(s.type), shown, help);
+        } else {
+          fmt::print("  {:<16} {:<9} {:<10} {}\n", s.key, to_string(s.type), def, s.help);
+        }
       }
     }
     fmt::print("\n");
@@ -41,17 +54,19 @@ Command add_connect_command(CLI::App& app) {
     std::string config;
     bool once = false;
     bool list_types = false;
+    bool markdown = false;
     std::string log_level;
   };
   auto opts = std::make_shared<Options>();
   cmd->add_option("-c,--config", opts->config, "configuration file (YAML); rules and sinks are not used")->envname("SIGFLOW_CONFIG");
   cmd->add_flag("--once", opts->once, "poll every source once, drain, and exit");
   cmd->add_flag("--list-types", opts->list_types, "list the connector types and their settings");
+  cmd->add_flag("--markdown", opts->markdown, "with --list-types: Markdown tables (as in docs/connectors.md)");
   cmd->add_option("--log-level", opts->log_level, "trace, debug, info, warn, error, critical or off");
   return [cmd, opts]() -> std::optional<int> {
     if (!cmd->parsed()) return std::nullopt;
     if (opts->list_types) {
-      list_types();
+      list_types(opts->markdown);
       return kExitOk;
     }
     if (opts->config.empty()) {
