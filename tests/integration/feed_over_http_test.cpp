@@ -1,6 +1,8 @@
 // The HTTP client and feed parser against a real HTTP server on 127.0.0.1.
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "common/feed_parser.hpp"
 #include "sigflow/http_client.hpp"
 #include "support/http_server.hpp"
@@ -86,6 +88,41 @@ TEST_F(FeedOverHttp, ErrorsAreTypedAndNameTheUrl) {
   auto proto = http_->fetch(gopher);
   ASSERT_FALSE(proto.ok());
   EXPECT_EQ(proto.error().code, "fetch.url");
+}
+
+TEST(HttpClientLimits, RequestsToOneHostWaitForTheirTurn) {
+  for (const std::size_t limit : {1u, 3u}) {
+    test::TestHttpServer server;
+    server.route("/slow", {200, "text/plain", "ok", {}, std::chrono::milliseconds(300)});
+    auto http = make_curl_http_client({.max_per_host = limit});
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 3; ++i) {
+      threads.emplace_back([&] {
+        HttpRequest req;
+        req.url = server.url("/slow");
+        EXPECT_TRUE(http->fetch(req).ok());
+      });
+    }
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(server.request_count("/slow"), 3u);
+    EXPECT_EQ(server.max_in_flight(), limit) << "max_per_host " << limit;
+  }
+}
+
+TEST(HttpClientLimits, AProxyCarriesTheRequest) {
+  test::TestHttpServer proxy;  // answers for any host it is asked about
+  proxy.set_handler([](const test::HttpRequestSeen&) -> test::HttpResponseSpec {
+    return {200, "application/rss+xml", "<rss version=\"2.0\"><channel><title>p</title></channel></rss>"};
+  });
+  auto http = make_curl_http_client();
+  HttpRequest req;
+  req.url = "http://feeds.invalid/cloud.xml";  // unresolvable: only the proxy can answer
+  req.proxy = proxy.url("");
+  auto resp = http->fetch(req);
+  ASSERT_TRUE(resp.ok()) << resp.error().message;
+  const auto seen = proxy.requests();
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0].target, "http://feeds.invalid/cloud.xml");  // absolute-form: a proxy request
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
+#include <atomic>
 #include <csignal>
 #include <map>
 #include <set>
@@ -219,6 +220,49 @@ TEST_F(RunOverHttp, ContinuousRunServesMetricsAndDrainsOnSigterm) {
   std::set<std::string> ids;
   for (const auto& a : alerts) EXPECT_TRUE(ids.insert(a.id).second) << "duplicate alert " << a.id;
   EXPECT_EQ(test::read_file(dir_ / "alerts.jsonl"), p.out());
+}
+
+// A source that fails, recovers and then goes empty, seen through /metrics of `sigflow connect`.
+TEST(SourceHealth, FailureMarksASourceDownRecoveryUpAndAnEmptiedListRaisesSourceEmpty) {
+  test::TestHttpServer server;
+  std::atomic<int> calls{0};
+  server.set_handler([&](const test::HttpRequestSeen&) -> test::HttpResponseSpec {
+    switch (calls++) {
+      case 0: return {500, "text/plain", "oops"};
+      case 1: return {200, "application/json", R"({"items": [{"id": 1, "title": "trunc)"};
+      case 2: return {200, "application/json", R"({"items": [{"id": 1, "title": "ok"}]})"};
+      default: return {200, "application/json", R"({"items": []})"};
+    }
+  });
+  test::TempDir dir;
+  test::write_file(dir / "c.yaml", fmt::format("sources:\n  - {{id: api, type: http_json, url: '{}', interval: 1s, items: items}}\n"
+                                               "admin:\n  listen: 127.0.0.1:0\n",
+                                               server.url("/api")));
+  test::Process p(SIGFLOW_BINARY, {"connect", "--config", (dir / "c.yaml").string()});
+  const std::uint16_t port = p.wait_for_port("admin endpoint listening on http://127.0.0.1:");
+  ASSERT_NE(port, 0) << p.err();
+  auto metrics_when = [&](const std::string& wanted) {
+    std::string m;
+    for (int i = 0; i < 600; ++i) {  // bounded: up to ~12 s (backoff after two failures is ~2 s)
+      m = test::http_get("127.0.0.1", port, "/metrics").body;
+      if (m.find(wanted) != std::string::npos) break;
+      std::this_thread::sleep_for(20ms);
+    }
+    return m;
+  };
+  std::string m = metrics_when(R"(sigflow_source_fetches_total{result="json_syntax",source="api"} 1)");
+  EXPECT_NE(m.find(R"(sigflow_source_fetches_total{result="fetch_http_status",source="api"} 1)"), std::string::npos) << m;
+  EXPECT_NE(m.find(R"(sigflow_source_up{source="api"} 0)"), std::string::npos) << m;
+  EXPECT_NE(m.find(R"(sigflow_parse_errors_total{source="api"} 1)"), std::string::npos) << m;
+  m = metrics_when(R"(sigflow_events_in_total{source="api"} 1)");
+  EXPECT_NE(m.find(R"(sigflow_events_in_total{source="api"} 1)"), std::string::npos) << m;
+  m = metrics_when(R"(sigflow_source_empty{source="api"} 1)");
+  EXPECT_NE(m.find(R"(sigflow_source_empty{source="api"} 1)"), std::string::npos) << m;
+  EXPECT_NE(m.find(R"(sigflow_source_up{source="api"} 1)"), std::string::npos) << m;
+  p.signal(SIGTERM);
+  ASSERT_EQ(p.wait(std::chrono::seconds(20)), 0) << p.err();
+  EXPECT_NE(p.err().find("source 'api' yielded no items although its last fetch had some (source_empty)"), std::string::npos) << p.err();
+  EXPECT_EQ(test::lines_of(p.out()).size(), 1u);  // the one item, once
 }
 
 }  // namespace

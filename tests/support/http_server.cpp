@@ -26,6 +26,8 @@ struct TestHttpServer::Impl {
   std::map<std::string, HttpResponseSpec> routes;
   Handler handler;
   std::vector<HttpRequestSeen> seen;
+  std::size_t in_flight = 0;  // requests read and not yet answered (touched on the io thread only)
+  std::atomic<std::size_t> max_in_flight{0};
 
   HttpResponseSpec respond(const HttpRequestSeen& req) {
     std::lock_guard lock(mutex);
@@ -54,10 +56,12 @@ struct TestHttpServer::Impl {
         seen_req.headers[name] = std::string(field.value());
       }
       HttpResponseSpec spec = respond(seen_req);
+      max_in_flight = std::max(max_in_flight.load(), ++in_flight);
       if (spec.delay.count() > 0) {
         asio::steady_timer timer(stream.get_executor(), spec.delay);
         co_await timer.async_wait(tuple);
       }
+      --in_flight;
       http::response<http::string_body> res{static_cast<http::status>(spec.status), req.version()};
       res.set(http::field::content_type, spec.content_type);
       for (const auto& [k, v] : spec.headers) res.set(k, v);
@@ -110,6 +114,8 @@ std::vector<HttpRequestSeen> TestHttpServer::requests() const {
   std::lock_guard lock(impl_->mutex);
   return impl_->seen;
 }
+
+std::size_t TestHttpServer::max_in_flight() const { return impl_->max_in_flight.load(); }
 
 std::size_t TestHttpServer::request_count(const std::string& target) const {
   std::lock_guard lock(impl_->mutex);

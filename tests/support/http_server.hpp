@@ -45,6 +45,8 @@ class TestHttpServer {
   void set_handler(Handler handler);  // consulted when no route matches
   std::vector<HttpRequestSeen> requests() const;
   std::size_t request_count(const std::string& target) const;
+  // The most requests this server was answering at one time (delayed responses overlap).
+  std::size_t max_in_flight() const;
 
  private:
   struct Impl;
