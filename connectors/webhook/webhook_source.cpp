@@ -109,12 +109,12 @@ class WebhookSource final : public Source {
     if (path != endpoint_.path) return json_reply(404, json_error(fmt::format("not found: push to {}", endpoint_.path)));
     if (r.method != "POST") {
       auto reply = json_reply(405, json_error("use POST"));
-      reply.headers["Allow"] = "POST";
+      reply.headers.emplace("Allow", "POST");
       return reply;
     }
     if (auto why = authentication_error(r); !why.empty()) {
       auto reply = refuse(401, "webhook.unauthorized", why);
-      reply.headers["WWW-Authenticate"] = "Bearer";
+      reply.headers.emplace("WWW-Authenticate", "Bearer");
       return reply;
     }
     if (auto ct = r.headers.find("content-type"); ct != r.headers.end() && ascii_lower(ct->second).find("json") == std::string::npos) {
@@ -129,8 +129,8 @@ class WebhookSource final : public Source {
     }
     PollBatch batch = ledger_.batch(std::move(mapped->events), {}, 1);
     if (auto delivered = receiver_->deliver(spec_.id, batch); !delivered) {
-      auto reply = json_reply(503, json_error("not accepted, retry later: " + delivered.error().message));
-      reply.headers["Retry-After"] = "5";
+      auto reply = json_reply(503, json_error(fmt::format("not accepted, retry later: {}", delivered.error().message)));
+      reply.headers.emplace("Retry-After", "5");
       return reply;
     }
     ledger_.commit(batch.events);
