@@ -19,7 +19,7 @@ std::string_view yaml_type_name(const YAML::Node& node) {
 
 std::optional<YAML::Node> YamlReader::load_file() {
   try {
-    return YAML::LoadFile(file_);
+    return checked(YAML::LoadFile(file_));
   } catch (const YAML::BadFile&) {
     diagnostics_.push_back(error_at({file_, 0, 0}, "yaml.io", "cannot read file"));
   } catch (const YAML::Exception& e) {
@@ -31,12 +31,40 @@ std::optional<YAML::Node> YamlReader::load_file() {
 
 std::optional<YAML::Node> YamlReader::load_text(const std::string& text) {
   try {
-    return YAML::Load(text);
+    return checked(YAML::Load(text));
   } catch (const YAML::Exception& e) {
     diagnostics_.push_back(error_at({file_, e.mark.line + 1, e.mark.column + 1},
                             "yaml.syntax", e.msg));
   }
   return std::nullopt;
+}
+
+// yaml-cpp keeps both entries of a repeated key and answers lookups with the first, so a
+// repeated key would silently lose a value: every one is an error. Iterative, so hostile
+// nesting cannot exhaust the stack.
+YAML::Node YamlReader::checked(YAML::Node root) {
+  std::vector<YAML::Node> stack{root};
+  while (!stack.empty()) {
+    YAML::Node node = stack.back();
+    stack.pop_back();
+    if (node.IsMap()) {
+      std::map<std::string, YAML::Mark> keys;
+      for (const auto& kv : node) {
+        if (kv.first.IsScalar()) {
+          auto [it, inserted] = keys.emplace(kv.first.Scalar(), kv.first.Mark());
+          if (!inserted) {
+            error(kv.first, "yaml.duplicate_key",
+                  fmt::format("duplicate key '{}' (first at line {}); the later value would be ignored", kv.first.Scalar(),
+                              it->second.line + 1));
+          }
+        }
+        stack.push_back(kv.second);
+      }
+    } else if (node.IsSequence()) {
+      for (const auto& item : node) stack.push_back(item);
+    }
+  }
+  return root;
 }
 
 SourceMark YamlReader::mark(const YAML::Node& node) const {

@@ -44,6 +44,8 @@ class YamlReader {
   std::vector<Diagnostic>& diagnostics() { return diagnostics_; }
 
  private:
+  YAML::Node checked(YAML::Node root);
+
   std::string file_;
   std::vector<Diagnostic> diagnostics_;
 };

@@ -101,6 +101,8 @@ TEST_F(AppConfigTest, ErrorsNameTheKeyAndLine) {
       {"rules: [r.yaml]\nadmin:\n  listen: localhost\n", ":3:11: error: 'admin.listen' must be an IP address and port"},
       {"rules: [r.yaml]\nbus:\n  capacity: -1\n", ":3:13: error: 'capacity' in 'bus' must be a positive integer"},
       {"sources: []\n", "sigflow.yaml: error: no rules configured"},
+      {"rules: [r.yaml]\nsources:\n  - id: a\n    type: http_json\n    url: http://x/\n    id: noticeId\n",
+       ":6:5: error: duplicate key 'id' (first at line 3); the later value would be ignored"},
       {"rules: [r.yaml]\ncurrency_rates:\n  yuan: 0.14\n", ":3:3: error: 'yuan' in 'currency_rates' is not an ISO 4217 code"},
       {"rules: [r.yaml]\ncurrency_rates:\n  CNY: -1\n", ":3:8: error: 'currency_rates.CNY' must be a positive number"},
       {"rules: [r.yaml\n", ":2:1: error:"},
