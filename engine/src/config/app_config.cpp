@@ -60,7 +60,7 @@ class ConfigLoader {
       if (root->IsNull()) {
         y_.error(*root, "config.empty", "configuration file is empty");
       } else if (y_.expect_map(*root, "the configuration")) {
-        y_.reject_unknown_keys(*root, {"sources", "rules", "sinks", "admin", "bus", "log", "state", "currency_rates"}, "the configuration");
+        y_.reject_unknown_keys(*root, {"sources", "rules", "sinks", "admin", "bus", "log", "state", "currency_rates", "kafka"}, "the configuration");
         load_sources((*root)["sources"]);
         load_rules((*root)["rules"]);
         load_sinks((*root)["sinks"]);
@@ -69,6 +69,7 @@ class ConfigLoader {
         load_log((*root)["log"]);
         load_state((*root)["state"]);
         load_rates((*root)["currency_rates"]);
+        load_kafka((*root)["kafka"]);
       }
     }
     if (config_.sinks.empty()) config_.sinks.push_back(SinkSpec{"stdout", "stdout", Settings{}});
@@ -286,6 +287,45 @@ class ConfigLoader {
     }
   }
 
+  // sigflow's own keys, and any librdkafka property (a name with a dot) passed through.
+  void load_kafka(const YAML::Node& node) {
+    if (!node || node.IsNull()) return;
+    if (!y_.expect_map(node, "'kafka'")) return;
+    KafkaConfig k;
+    for (const auto& kv : node) {
+      const std::string key = kv.first.Scalar();
+      const YAML::Node& v = kv.second;
+      if (key == "topics") {
+        if (!y_.expect_map(v, "'kafka.topics'")) continue;
+        y_.reject_unknown_keys(v, {"events", "alerts", "dlq"}, "'kafka.topics'");
+        k.topics.events = y_.scalar(v, "events", "'kafka.topics'").value_or(k.topics.events);
+        k.topics.alerts = y_.scalar(v, "alerts", "'kafka.topics'").value_or(k.topics.alerts);
+        k.topics.dlq = y_.scalar(v, "dlq", "'kafka.topics'").value_or(k.topics.dlq);
+      } else if (key == "partitions" || key == "replication_factor") {
+        if (auto n = positive(node, key, "'kafka'")) (key == "partitions" ? k.partitions : k.replication_factor) = static_cast<int>(*n);
+      } else if (key == "retention") {
+        auto d = v.IsScalar() ? parse_duration(v.Scalar()) : Result<std::chrono::milliseconds>(make_error("config.type", "not a scalar"));
+        if (!d) y_.error(v, "config.type", "'kafka.retention' must be a duration such as 7d");
+        else k.retention = *d;
+      } else if (key == "max_event_bytes") {
+        auto n = v.IsScalar() ? parse_size(v.Scalar()) : Result<std::uint64_t>(make_error("config.type", "not a scalar"));
+        if (!n || *n == 0) y_.error(v, "config.type", "'kafka.max_event_bytes' must be a size such as 1MiB");
+        else k.max_event_bytes = *n;
+      } else if (key.find('.') != std::string::npos) {
+        if (!v.IsScalar()) y_.error(v, "config.type", fmt::format("'kafka.{}' must be a single value", key));
+        else k.properties[key] = v.Scalar();
+      } else {
+        y_.error(kv.first, "config.unknown_key",
+                 fmt::format("unknown key '{}' in 'kafka' (sigflow keys: topics, partitions, replication_factor, retention, "
+                             "max_event_bytes; librdkafka properties have a dot, such as bootstrap.servers)", key));
+      }
+    }
+    if (!k.properties.contains("bootstrap.servers")) {
+      y_.error(node, "config.missing_key", "'kafka' needs bootstrap.servers (host:port[,host:port...])");
+    }
+    config_.kafka = std::move(k);
+  }
+
   void env_error(const std::string& var, std::string message) {
     y_.diagnostics().push_back(error_at({fmt::format("environment {}", var), 0, 0}, "config.env", std::move(message)));
   }
@@ -307,6 +347,10 @@ class ConfigLoader {
       config_.admin.enabled = *v == "true";
     }
     if (auto v = env("SIGFLOW_LOG_LEVEL")) config_.log_level = *v;
+    if (auto v = env("SIGFLOW_KAFKA_BROKERS")) {
+      if (!config_.kafka) config_.kafka.emplace();
+      config_.kafka->properties["bootstrap.servers"] = *v;
+    }
     if (auto v = env("SIGFLOW_STATE_DIR")) config_.state.dir = v->empty() ? "" : resolve_path(*v);
     if (auto v = env("SIGFLOW_RULES")) {
       config_.rule_paths.clear();
@@ -322,7 +366,7 @@ class ConfigLoader {
     for (const auto& [name, unused] : env_) {
       if (name.rfind("SIGFLOW_SOURCE_", 0) == 0) apply_component_env(name, name.substr(15), true);
       else if (name.rfind("SIGFLOW_SINK_", 0) == 0) apply_component_env(name, name.substr(13), false);
-      else if (!kOtherKnown.contains(name) && name.rfind("SIGFLOW_KAFKA", 0) != 0) {
+      else if (!kOtherKnown.contains(name) && name != "SIGFLOW_KAFKA_BROKERS" && name != "SIGFLOW_KAFKA_PORT") {
         y_.diagnostics().push_back(warning_at({fmt::format("environment {}", name), 0, 0}, "config.env_unknown",
                                               "not a sigflow setting; ignored (see docs/configuration.md)"));
       }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/diagnostic.hpp"
+#include "kafka/kafka_config.hpp"
 #include "sigflow/sink.hpp"
 #include "sigflow/source.hpp"
 
@@ -36,6 +37,7 @@ struct AppConfig {
   std::size_t fetch_workers = 4;
   std::size_t fetch_per_host = 2;  // requests to one host at once
   std::string log_level = "info";
+  std::optional<KafkaConfig> kafka;  // set: Kafka mode (connect produces, run consumes)
   // US dollars per unit of a currency, overriding the built-in table (amount_usd).
   std::map<std::string, double> currency_rates;
 };

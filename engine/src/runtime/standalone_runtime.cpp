@@ -18,7 +18,7 @@
 
 #include <fmt/format.h>
 
-#include "rules/alert_dedup.hpp"
+#include "runtime/event_processor.hpp"
 #include "bus/in_process_bus.hpp"
 #include "sigflow/http_server.hpp"
 #include "sigflow/log.hpp"
@@ -38,6 +38,7 @@ struct StandaloneRuntime::Impl final : PushReceiver {
         sinks(std::move(sinks)),
         metrics(metrics),
         bus(config.bus_capacity),
+        processor(this->rules, this->sinks, metrics),
         pool(config.fetch_workers),
         log(logger("runtime")) {
     this->metrics.rules_loaded(this->rules ? static_cast<double>(this->rules->rules().size()) : 0);
@@ -50,6 +51,7 @@ struct StandaloneRuntime::Impl final : PushReceiver {
   std::vector<std::unique_ptr<Sink>> sinks;
   Metrics& metrics;
   InProcessBus bus;
+  EventProcessor processor;  // used by the engine thread only
   asio::thread_pool pool;
   std::shared_ptr<spdlog::logger> log;
 
@@ -177,64 +179,27 @@ struct StandaloneRuntime::Impl final : PushReceiver {
       print_events_loop();
       return;
     }
-    rules::RuleEvaluator evaluator;
-    rules::AlertDeduplicator dedup;
     while (auto message = bus.next()) {
       metrics.bus_depth(static_cast<double>(bus.depth()));
-      const auto t0 = Clock::now();
-      auto alerts = evaluator.evaluate(*rules, message->event, now_rfc3339());
-      metrics.event_processed(std::chrono::duration<double>(Clock::now() - t0).count());
-      if (!alerts) {
-        log->error("event {} from '{}' could not be evaluated: {}", message->event.id, message->event.source, alerts.error().message);
-        std::lock_guard lock(stats_mutex);
-        ++stats.evaluation_errors;
-        bus.done(*message);
-        continue;
-      }
-      for (const Alert& alert : *alerts) {
-        if (!dedup.admit(alert, rules->dedup_ttl(alert.rule), std::chrono::system_clock::now())) {
-          metrics.alert_suppressed(alert.rule);
-          std::lock_guard lock(stats_mutex);
-          ++stats.suppressed;
-          continue;
-        }
-        metrics.alert(alert.rule, alert.signal);
-        std::size_t failures = 0;
-        for (auto& sink : sinks) {
-          auto written = sink->write(alert);
-          metrics.sink_write(sink->spec().id, written.ok());
-          if (!written) {
-            ++failures;
-            log->error("sink '{}' lost alert {}: {}", sink->spec().id, alert.id, written.error().message);
-          }
-        }
-        std::lock_guard lock(stats_mutex);
-        ++stats.alerts;
-        ++stats.alerts_by_signal[alert.signal];
-        stats.sink_errors += failures;
-      }
+      (void)processor.process(message->event);  // failures are logged and counted
       bus.done(*message);
     }
     metrics.bus_depth(0);
-  }
-
-  void flush_sinks() {
-    for (auto& sink : sinks) {
-      if (auto flushed = sink->flush(); !flushed) {
-        log->error("sink '{}' flush failed: {}", sink->spec().id, flushed.error().message);
-        std::lock_guard lock(stats_mutex);
-        ++stats.sink_errors;
-      }
-    }
   }
 
   RunStats finish(Clock::time_point started) {
     pool.join();
     bus.close();
     if (engine.joinable()) engine.join();
-    flush_sinks();
+    processor.flush_sinks();
     metrics.set_ready(false);
     std::lock_guard lock(stats_mutex);
+    const EngineCounts& c = processor.counts();
+    stats.alerts = c.alerts;
+    stats.suppressed = c.suppressed;
+    stats.sink_errors += c.sink_errors;
+    stats.evaluation_errors = c.evaluation_errors;
+    stats.alerts_by_signal = c.alerts_by_signal;
     stats.seconds = std::chrono::duration<double>(Clock::now() - started).count();
     return stats;
   }
