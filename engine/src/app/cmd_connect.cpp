@@ -7,6 +7,7 @@
 #include "app/commands.hpp"
 #include "app/startup.hpp"
 #include "connectors.hpp"
+#include "kafka/kafka_producer.hpp"
 #include "runtime/standalone_runtime.hpp"
 
 namespace sigflow::app {
@@ -77,10 +78,25 @@ Command add_connect_command(CLI::App& app) {
     if (!startup) return kExitUsage;
     Metrics metrics;
     const std::size_t source_count = startup->sources.size();
-    StandaloneRuntime runtime(startup->config, nullptr, std::move(startup->sources), {}, metrics);
+    // Kafka mode: events go to the events topic, and a source's state advances only after the
+    // brokers acknowledged its events. Otherwise they are printed as JSON lines.
+    std::unique_ptr<kafka::KafkaProducer> producer;
+    std::unique_ptr<kafka::KafkaEventPublisher> publisher;
+    std::string destination = "stdout";
+    if (const auto& k = startup->config.kafka) {
+      auto created = kafka::KafkaProducer::create(*k);
+      if (!created) {
+        fmt::print(stderr, "error: {}\n", created.error().message);
+        return kExitUsage;
+      }
+      producer = std::move(*created);
+      publisher = std::make_unique<kafka::KafkaEventPublisher>(*producer, k->topics.events);
+      destination = "Kafka topic " + k->topics.events;
+    }
+    StandaloneRuntime runtime(startup->config, nullptr, std::move(startup->sources), {}, metrics, publisher.get());
     auto summarize = [&](const RunStats& s) {
-      fmt::print(stderr, "sigflow connect: {} sources, {} polls ({} failed), {} events in {:.2f}s\n", source_count, s.polls,
-                 s.failed_polls, s.events, s.seconds);
+      fmt::print(stderr, "sigflow connect: {} sources, {} polls ({} failed), {} events to {} in {:.2f}s\n", source_count, s.polls,
+                 s.failed_polls, s.events, destination, s.seconds);
     };
     if (opts->once) {
       const RunStats stats = runtime.run_once();

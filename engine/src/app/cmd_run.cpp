@@ -5,6 +5,7 @@
 
 #include "app/commands.hpp"
 #include "app/startup.hpp"
+#include "kafka/kafka_engine.hpp"
 #include "runtime/standalone_runtime.hpp"
 #include "sigflow/log.hpp"
 
@@ -37,6 +38,21 @@ Command add_run_command(CLI::App& app) {
     auto startup = start_up(opts->config, opts->log_level);
     if (!startup) return kExitUsage;
     Metrics metrics;
+    if (startup->config.kafka) {
+      if (opts->once) {
+        fmt::print(stderr, "error: --once is for standalone mode; in Kafka mode the engine consumes until stopped\n");
+        return kExitUsage;
+      }
+      kafka::KafkaEngine engine(startup->config, startup->rules, std::move(startup->sinks), metrics);
+      auto stats = engine.run_until_stopped();
+      if (!stats) {
+        fmt::print(stderr, "error: {}\n", stats.error().message);
+        return kExitFailure;
+      }
+      fmt::print(stderr, "sigflow: {} events, {} alerts, {} dead letters, {} sink errors in {:.2f}s\n", stats->events, stats->alerts,
+                 stats->dead_letters, stats->sink_errors, stats->seconds);
+      return stats->sink_errors > 0 ? kExitFailure : kExitOk;
+    }
     const std::size_t source_count = startup->sources.size();
     if (source_count == 0) logger("run")->warn("no sources configured: nothing will be polled");
     StandaloneRuntime runtime(startup->config, startup->rules, std::move(startup->sources), std::move(startup->sinks), metrics);

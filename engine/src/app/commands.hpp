@@ -22,5 +22,6 @@ Command add_rules_commands(CLI::App& app);
 Command add_feed_commands(CLI::App& app);
 Command add_replay_command(CLI::App& app);
 Command add_connect_command(CLI::App& app);
+Command add_kafka_commands(CLI::App& app);
 
 }  // namespace sigflow::app

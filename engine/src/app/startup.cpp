@@ -33,6 +33,10 @@ std::optional<Startup> start_up(const std::string& config_file, const std::strin
     s.rules = std::move(*compiled.value);
   }
 
+  if (with_rules && s.config.kafka) {
+    if (!s.config.sources.empty()) logger("run")->info("Kafka mode: sources run in `sigflow connect`; this engine consumes {}", s.config.kafka->topics.events);
+    s.config.sources.clear();
+  }
   s.http = make_curl_http_client({.max_per_host = s.config.fetch_per_host});
   if (s.config.state.dir.empty()) {
     s.state = make_memory_state_store(s.config.state.memory_items);

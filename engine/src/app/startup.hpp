@@ -30,7 +30,7 @@ struct Startup {
 };
 
 // Everything `run` (with_rules) or `connect` (without) needs, or nullopt after printing what
-// to fix.
+// to fix. In Kafka mode `run` builds no sources (`connect` runs them, and owns their state).
 std::optional<Startup> start_up(const std::string& config_file, const std::string& log_level_override, bool with_rules = true);
 
 }  // namespace sigflow::app

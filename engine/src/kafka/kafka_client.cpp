@@ -5,12 +5,47 @@
 
 #include <fmt/format.h>
 
+#include "sigflow/log.hpp"
 #include "sigflow/secrets.hpp"
 
 namespace sigflow::kafka {
+namespace {
+
+// librdkafka's log lines and client-level errors, into sigflow's logs (component "kafka").
+class LogBridge final : public RdKafka::EventCb {
+ public:
+  void event_cb(RdKafka::Event& event) override {
+    auto log = logger("kafka");
+    switch (event.type()) {
+      case RdKafka::Event::EVENT_LOG:
+        // One kafka: section serves producers and consumers, so role-specific properties
+        // always draw a CONFWARN from the other role.
+        if (event.fac() == "CONFWARN") log->debug("{}: {}", event.fac(), event.str());
+        else if (event.severity() <= RdKafka::Event::EVENT_SEVERITY_ERROR) log->error("{}: {}", event.fac(), event.str());
+        else if (event.severity() <= RdKafka::Event::EVENT_SEVERITY_WARNING) log->warn("{}: {}", event.fac(), event.str());
+        else log->debug("{}: {}", event.fac(), event.str());
+        break;
+      case RdKafka::Event::EVENT_ERROR:
+        if (event.fatal()) log->error("fatal: {}", event.str());
+        else log->warn("{} ({})", event.str(), RdKafka::err2str(event.err()));
+        break;
+      default:
+        break;
+    }
+  }
+};
+
+LogBridge& log_bridge() {
+  static LogBridge bridge;
+  return bridge;
+}
+
+}  // namespace
 
 Result<std::unique_ptr<RdKafka::Conf>> make_conf(const KafkaConfig& config, const std::map<std::string, std::string>& defaults) {
   std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
+  std::string bridge_err;
+  conf->set("event_cb", static_cast<RdKafka::EventCb*>(&log_bridge()), bridge_err);
   std::map<std::string, std::string> merged = defaults;
   for (const auto& [k, v] : config.properties) merged[k] = v;
   for (const auto& [key, raw] : merged) {

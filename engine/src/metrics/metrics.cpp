@@ -38,7 +38,13 @@ Metrics::Metrics()
       sink_writes_(BuildCounter().Name("sigflow_sink_writes_total").Help("Alert writes per sink, by result.").Register(*registry_)),
       bus_depth_(BuildGauge().Name("sigflow_bus_depth").Help("Events waiting on the in-process bus.").Register(*registry_).Add({})),
       rules_loaded_(BuildGauge().Name("sigflow_rules_loaded").Help("Rules in the active rule set.").Register(*registry_).Add({})),
-      ready_(BuildGauge().Name("sigflow_ready").Help("1 while the pipeline accepts work.").Register(*registry_).Add({})) {
+      ready_(BuildGauge().Name("sigflow_ready").Help("1 while the pipeline accepts work.").Register(*registry_).Add({})),
+      kafka_consumed_(BuildCounter().Name("sigflow_kafka_events_consumed_total").Help("Messages the engine consumed from the events topic.").Register(*registry_).Add({})),
+      kafka_dlq_(BuildCounter().Name("sigflow_kafka_dead_letters_total").Help("Messages sent to the dead-letter topic, by reason.").Register(*registry_)),
+      kafka_produce_errors_(BuildCounter().Name("sigflow_kafka_produce_errors_total").Help("Alerts or dead letters Kafka did not accept.").Register(*registry_).Add({})),
+      kafka_commit_seconds_(BuildHistogram().Name("sigflow_kafka_commit_duration_seconds").Help("Time to commit consumer offsets.").Register(*registry_).Add({}, prometheus::Histogram::BucketBoundaries{0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5})),
+      kafka_lag_(BuildGauge().Name("sigflow_kafka_consumer_lag").Help("Messages behind the end of each assigned partition.").Register(*registry_)),
+      end_to_end_seconds_(BuildHistogram().Name("sigflow_end_to_end_latency_seconds").Help("From an event's Kafka timestamp to its alert produced.").Register(*registry_).Add({}, prometheus::Histogram::BucketBoundaries{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5})) {
   BuildGauge().Name("sigflow_build_info").Help("Build information.").Register(*registry_).Add({{"version", std::string(kVersion)}}).Set(1);
 }
 
@@ -77,6 +83,15 @@ void Metrics::sink_write(const std::string& sink, bool ok) { sink_writes_.Add({{
 void Metrics::bus_depth(double depth) { bus_depth_.Set(depth); }
 void Metrics::rules_loaded(double count) { rules_loaded_.Set(count); }
 void Metrics::set_ready(bool ready) { ready_.Set(ready ? 1 : 0); }
+
+void Metrics::kafka_consumed(double n) { kafka_consumed_.Increment(n); }
+void Metrics::kafka_dead_lettered(const std::string& reason) { kafka_dlq_.Add({{"reason", reason}}).Increment(); }
+void Metrics::kafka_produce_error() { kafka_produce_errors_.Increment(); }
+void Metrics::kafka_commit(double seconds) { kafka_commit_seconds_.Observe(seconds); }
+void Metrics::kafka_lag(const std::string& topic, int partition, double lag) {
+  kafka_lag_.Add({{"topic", topic}, {"partition", std::to_string(partition)}}).Set(lag);
+}
+void Metrics::end_to_end(double seconds) { end_to_end_seconds_.Observe(seconds); }
 
 std::string Metrics::serialize() const { return prometheus::TextSerializer().Serialize(registry_->Collect()); }
 

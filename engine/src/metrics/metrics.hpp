@@ -41,6 +41,14 @@ class Metrics {
   void rules_loaded(double count);
   void set_ready(bool ready);
 
+  // Kafka mode (engine side).
+  void kafka_consumed(double n);
+  void kafka_dead_lettered(const std::string& reason);
+  void kafka_produce_error();
+  void kafka_commit(double seconds);
+  void kafka_lag(const std::string& topic, int partition, double lag);
+  void end_to_end(double seconds);  // event CreateTime -> its alert produced
+
   std::string serialize() const;  // Prometheus text exposition format 0.0.4
 
  private:
@@ -62,6 +70,12 @@ class Metrics {
   prometheus::Gauge& bus_depth_;
   prometheus::Gauge& rules_loaded_;
   prometheus::Gauge& ready_;
+  prometheus::Counter& kafka_consumed_;
+  prometheus::Family<prometheus::Counter>& kafka_dlq_;
+  prometheus::Counter& kafka_produce_errors_;
+  prometheus::Histogram& kafka_commit_seconds_;
+  prometheus::Family<prometheus::Gauge>& kafka_lag_;
+  prometheus::Histogram& end_to_end_seconds_;
 };
 
 }  // namespace sigflow

@@ -20,7 +20,7 @@
 
 #include "runtime/event_processor.hpp"
 #include "bus/in_process_bus.hpp"
-#include "sigflow/http_server.hpp"
+#include "runtime/admin_endpoint.hpp"
 #include "sigflow/log.hpp"
 #include "sigflow/time.hpp"
 
@@ -31,7 +31,8 @@ using Clock = std::chrono::steady_clock;
 
 struct StandaloneRuntime::Impl final : PushReceiver {
   Impl(const AppConfig& config, std::shared_ptr<const rules::CompiledRuleSet> rules,
-       std::vector<std::unique_ptr<Source>> sources, std::vector<std::unique_ptr<Sink>> sinks, Metrics& metrics)
+       std::vector<std::unique_ptr<Source>> sources, std::vector<std::unique_ptr<Sink>> sinks, Metrics& metrics,
+       EventPublisher* external)
       : config(config),
         rules(std::move(rules)),
         sources(std::move(sources)),
@@ -39,6 +40,8 @@ struct StandaloneRuntime::Impl final : PushReceiver {
         metrics(metrics),
         bus(config.bus_capacity),
         processor(this->rules, this->sinks, metrics),
+        publisher(external != nullptr ? *external : static_cast<EventPublisher&>(bus)),
+        has_engine(external == nullptr),
         pool(config.fetch_workers),
         log(logger("runtime")) {
     this->metrics.rules_loaded(this->rules ? static_cast<double>(this->rules->rules().size()) : 0);
@@ -52,6 +55,8 @@ struct StandaloneRuntime::Impl final : PushReceiver {
   Metrics& metrics;
   InProcessBus bus;
   EventProcessor processor;  // used by the engine thread only
+  EventPublisher& publisher;  // where sources hand events: the bus, or Kafka
+  const bool has_engine;
   asio::thread_pool pool;
   std::shared_ptr<spdlog::logger> log;
 
@@ -90,9 +95,16 @@ struct StandaloneRuntime::Impl final : PushReceiver {
       return delay;
     }
     failures[index] = 0;
-    if (hand_off(id, *result).ok() && !result->unchanged) source.commit(result->events);
+    auto handed = hand_off(id, *result);
+    if (handed.ok() && !result->unchanged) source.commit(result->events);
     std::lock_guard lock(stats_mutex);
     ++stats.polls;
+    if (!handed.ok() && !stopping.load()) {
+      // Not committed: the same items come again at the next poll (repeats, never losses).
+      log->error("source '{}': events not handed on: {}", id, handed.error().message);
+      ++stats.failed_polls;
+      stats.failed_sources.push_back(id);
+    }
     return jittered(interval);
   }
 
@@ -107,10 +119,10 @@ struct StandaloneRuntime::Impl final : PushReceiver {
   Status hand_off(const std::string& id, const PollBatch& batch) {
     std::size_t published = 0;
     for (const Event& e : batch.events) {
-      if (!bus.publish(Event(e))) break;  // the source commits the originals once the bus has them
+      if (!publisher.publish(Event(e))) break;  // the source commits the originals once they are accepted
       ++published;
     }
-    const bool all_published = published == batch.events.size() && bus.flush().ok();
+    const bool all_published = published == batch.events.size() && publisher.flush().ok();
     metrics.fetch_result(id, batch.unchanged ? "not_modified" : "ok");
     metrics.source_up(id, true);
     metrics.events_in(id, static_cast<double>(published));
@@ -132,7 +144,7 @@ struct StandaloneRuntime::Impl final : PushReceiver {
       std::lock_guard lock(stats_mutex);
       stats.events += published;
     }
-    if (!all_published) return make_error("bus.closed", "the pipeline is shutting down");
+    if (!all_published) return make_error("bus.handoff", published < batch.events.size() ? "the pipeline is shutting down" : "not acknowledged downstream");
     return Ok{};
   }
 
@@ -213,8 +225,8 @@ struct StandaloneRuntime::Impl final : PushReceiver {
 
 StandaloneRuntime::StandaloneRuntime(const AppConfig& config, std::shared_ptr<const rules::CompiledRuleSet> rules,
                                      std::vector<std::unique_ptr<Source>> sources,
-                                     std::vector<std::unique_ptr<Sink>> sinks, Metrics& metrics)
-    : impl_(std::make_unique<Impl>(config, std::move(rules), std::move(sources), std::move(sinks), metrics)) {}
+                                     std::vector<std::unique_ptr<Sink>> sinks, Metrics& metrics, EventPublisher* publisher)
+    : impl_(std::make_unique<Impl>(config, std::move(rules), std::move(sources), std::move(sinks), metrics, publisher)) {}
 
 StandaloneRuntime::~StandaloneRuntime() {
   impl_->bus.close();
@@ -226,7 +238,7 @@ RunStats StandaloneRuntime::run_once() {
   Impl& m = *impl_;
   const auto started = Clock::now();
   m.metrics.set_ready(true);
-  m.engine = std::thread([&m] { m.engine_loop(); });
+  if (m.has_engine) m.engine = std::thread([&m] { m.engine_loop(); });
   for (std::size_t i = 0; i < m.sources.size(); ++i) {
     if (m.sources[i]->is_push()) {
       m.log->info("source '{}' receives pushes; it is not started by a --once run", m.sources[i]->spec().id);
@@ -243,26 +255,8 @@ Result<RunStats> StandaloneRuntime::run_until_stopped() {
   asio::io_context io;
   auto guard = asio::make_work_guard(io);
 
-  std::unique_ptr<HttpServer> admin;
-  if (m.config.admin.enabled) {
-    admin = std::make_unique<HttpServer>([&m](const HttpServerRequest& req) -> HttpServerReply {
-      if (req.method != "GET") return {405, "text/plain; charset=utf-8", "only GET is supported\n"};
-      if (req.target == "/metrics") return {200, "text/plain; version=0.0.4; charset=utf-8", m.metrics.serialize()};
-      if (req.target == "/healthz") return {200, "text/plain; charset=utf-8", "ok\n"};
-      if (req.target == "/readyz") {
-        if (m.stopping.load()) return {503, "text/plain; charset=utf-8", "shutting down\n"};
-        return {200, "text/plain; charset=utf-8", "ready\n"};
-      }
-      return {404, "text/plain; charset=utf-8", "not found: try /metrics, /healthz or /readyz\n"};
-    });
-    auto port = admin->listen(m.config.admin.host, m.config.admin.port);
-    if (!port) {
-      return make_error("admin.bind", port.error().message + " (set admin.listen or SIGFLOW_ADMIN_LISTEN to a free address)");
-    }
-    const std::string& host = m.config.admin.host;
-    m.log->info("admin endpoint listening on http://{}:{} (/metrics, /healthz, /readyz)",
-                host.find(':') == std::string::npos ? host : "[" + host + "]", *port);
-  }
+  auto admin = start_admin_endpoint(m.config.admin, m.metrics, m.stopping);
+  if (!admin) return admin.error();
 
   // Push sources (webhooks) listen from here on; one that cannot is a start-up error.
   for (auto& source : m.sources) {
@@ -301,7 +295,7 @@ Result<RunStats> StandaloneRuntime::run_until_stopped() {
       });
     });
   };
-  m.engine = std::thread([&m] { m.engine_loop(); });
+  if (m.has_engine) m.engine = std::thread([&m] { m.engine_loop(); });
   for (std::size_t i = 0; i < m.sources.size(); ++i) {
     timers.push_back(std::make_unique<asio::steady_timer>(io));
     if (m.sources[i]->is_push()) continue;  // started above
@@ -328,7 +322,7 @@ Result<RunStats> StandaloneRuntime::run_until_stopped() {
   asio::post(io, [&] {
     signals.cancel();
   });
-  if (admin) admin->stop();
+  if (*admin) (*admin)->stop();
   guard.reset();
   io.stop();
   control.join();

@@ -18,6 +18,7 @@
 #include "config/app_config.hpp"
 #include "metrics/metrics.hpp"
 #include "rules/rule_set.hpp"
+#include "sigflow/bus.hpp"
 #include "sigflow/sink.hpp"
 #include "sigflow/source.hpp"
 
@@ -31,6 +32,7 @@ struct RunStats {
   std::size_t suppressed = 0;  // repeats within a rule's dedup ttl
   std::size_t sink_errors = 0;
   std::size_t evaluation_errors = 0;
+  std::size_t dead_letters = 0;  // Kafka mode
   std::map<std::string, std::size_t> alerts_by_signal;
   std::vector<std::string> failed_sources;
   double seconds = 0;
@@ -38,9 +40,11 @@ struct RunStats {
 
 class StandaloneRuntime {
  public:
+  // With `publisher` (Kafka mode of `sigflow connect`), sources hand their events to it
+  // instead of the in-process bus, and no engine thread runs.
   StandaloneRuntime(const AppConfig& config, std::shared_ptr<const rules::CompiledRuleSet> rules,
                     std::vector<std::unique_ptr<Source>> sources, std::vector<std::unique_ptr<Sink>> sinks,
-                    Metrics& metrics);
+                    Metrics& metrics, EventPublisher* publisher = nullptr);
   ~StandaloneRuntime();
   StandaloneRuntime(const StandaloneRuntime&) = delete;
   StandaloneRuntime& operator=(const StandaloneRuntime&) = delete;

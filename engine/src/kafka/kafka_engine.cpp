@@ -1,0 +1,250 @@
+#include "kafka/kafka_engine.hpp"
+
+#include <librdkafka/rdkafkacpp.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include <atomic>
+#include <csignal>
+#include <cstdlib>
+#include <deque>
+#include <map>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "kafka/kafka_client.hpp"
+#include "kafka/kafka_producer.hpp"
+#include "runtime/admin_endpoint.hpp"
+#include "runtime/event_processor.hpp"
+#include "sigflow/log.hpp"
+
+namespace sigflow::kafka {
+
+namespace asio = boost::asio;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr auto kCommitInterval = std::chrono::seconds(1);
+
+struct PendingOffset {
+  std::int64_t next_offset;   // what to commit: the offset after the processed message
+  std::uint64_t outputs_through;  // producer sequence that must be acknowledged first
+};
+
+}  // namespace
+
+struct KafkaEngine::Impl : RdKafka::RebalanceCb {
+  Impl(const AppConfig& config, std::shared_ptr<const rules::CompiledRuleSet> rules, std::vector<std::unique_ptr<Sink>> sinks,
+       Metrics& metrics)
+      : config(config), kafka(*config.kafka), rules(std::move(rules)), sinks(std::move(sinks)), metrics(metrics),
+        processor(this->rules, this->sinks, metrics), log(logger("engine")) {
+    metrics.rules_loaded(static_cast<double>(this->rules->rules().size()));
+  }
+
+  const AppConfig& config;
+  const KafkaConfig& kafka;
+  std::shared_ptr<const rules::CompiledRuleSet> rules;
+  std::vector<std::unique_ptr<Sink>> sinks;
+  Metrics& metrics;
+  EventProcessor processor;
+  std::shared_ptr<spdlog::logger> log;
+  std::unique_ptr<KafkaProducer> producer;
+  std::unique_ptr<RdKafka::KafkaConsumer> consumer;
+  std::map<int, std::deque<PendingOffset>> pending;  // by partition, in consumption order
+  std::atomic<bool> stopping{false};
+  std::size_t events = 0;
+  std::size_t dead_letters = 0;
+
+  void dead_letter(const RdKafka::Message& m, const std::string& reason, const std::string& detail) {
+    Headers h = {{"sigflow.error", reason},
+                 {"sigflow.error.detail", detail},
+                 {"sigflow.source.topic", m.topic_name()},
+                 {"sigflow.source.partition", std::to_string(m.partition())},
+                 {"sigflow.source.offset", std::to_string(m.offset())}};
+    const std::string key = m.key() != nullptr ? *m.key() : std::string();
+    const std::string_view value(static_cast<const char*>(m.payload()), m.len());
+    if (!producer->produce(kafka.topics.dlq, key, value, h)) metrics.kafka_produce_error();
+    metrics.kafka_dead_lettered(reason);
+    ++dead_letters;
+    log->warn("dead-lettered {}/{}@{} ({}): {}", m.topic_name(), m.partition(), m.offset(), reason, detail);
+  }
+
+  void handle(const RdKafka::Message& m) {
+    metrics.kafka_consumed(1);
+    if (m.len() > kafka.max_event_bytes) {
+      dead_letter(m, "too_large", fmt::format("{} bytes, more than max_event_bytes {}", m.len(), kafka.max_event_bytes));
+    } else if (auto event = Event::from_json(std::string_view(static_cast<const char*>(m.payload()), m.len())); !event) {
+      dead_letter(m, "invalid", event.error().message);
+    } else {
+      ++events;
+      auto alerts = processor.process(*event);
+      if (!alerts) {
+        dead_letter(m, "evaluation", alerts.error().message);
+      } else {
+        for (const Alert& a : *alerts) {
+          if (!producer->produce(kafka.topics.alerts, a.dedup_key.empty() ? a.id : a.dedup_key, a.to_json(),
+                                 {{"content-type", "application/json"}, {"sigflow.alert.id", a.id}, {"sigflow.event.id", event->id}})) {
+            metrics.kafka_produce_error();
+          }
+        }
+        const RdKafka::MessageTimestamp ts = m.timestamp();
+        if (!alerts->empty() && ts.type != RdKafka::MessageTimestamp::MSG_TIMESTAMP_NOT_AVAILABLE) {
+          const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+          metrics.end_to_end(static_cast<double>(now_ms - ts.timestamp) / 1000.0);
+        }
+      }
+    }
+    pending[m.partition()].push_back({m.offset() + 1, producer->produced()});
+  }
+
+  // Commits, per partition, the furthest offset whose outputs are all acknowledged.
+  void commit_acknowledged(const std::vector<int>* only = nullptr) {
+    const std::uint64_t acked = producer->acknowledged_through();
+    std::vector<RdKafka::TopicPartition*> offsets;
+    for (auto& [partition, queue] : pending) {
+      if (only != nullptr && std::find(only->begin(), only->end(), partition) == only->end()) continue;
+      std::int64_t commit = -1;
+      while (!queue.empty() && queue.front().outputs_through <= acked) {
+        commit = queue.front().next_offset;
+        queue.pop_front();
+      }
+      if (commit >= 0) offsets.push_back(RdKafka::TopicPartition::create(kafka.topics.events, partition, commit));
+    }
+    if (offsets.empty()) return;
+    const auto t0 = Clock::now();
+    const RdKafka::ErrorCode rc = consumer->commitSync(offsets);
+    metrics.kafka_commit(std::chrono::duration<double>(Clock::now() - t0).count());
+    if (rc != RdKafka::ERR_NO_ERROR) log->warn("offset commit failed (the messages will be processed again): {}", RdKafka::err2str(rc));
+    RdKafka::TopicPartition::destroy(offsets);
+  }
+
+  void update_lag() {
+    std::vector<RdKafka::TopicPartition*> assigned;
+    if (consumer->assignment(assigned) != RdKafka::ERR_NO_ERROR) return;
+    consumer->position(assigned);
+    for (auto* tp : assigned) {
+      std::int64_t low = 0, high = 0;
+      if (consumer->get_watermark_offsets(tp->topic(), tp->partition(), &low, &high) == RdKafka::ERR_NO_ERROR && tp->offset() >= 0) {
+        metrics.kafka_lag(tp->topic(), tp->partition(), static_cast<double>(std::max<std::int64_t>(high - tp->offset(), 0)));
+      }
+    }
+    RdKafka::TopicPartition::destroy(assigned);
+  }
+
+  void rebalance_cb(RdKafka::KafkaConsumer* c, RdKafka::ErrorCode err, std::vector<RdKafka::TopicPartition*>& partitions) override {
+    if (err == RdKafka::ERR__ASSIGN_PARTITIONS) {
+      log->info("assigned {} partitions of {}", partitions.size(), kafka.topics.events);
+      if (auto e = c->incremental_assign(partitions)) log->error("assign failed: {}", e->str());
+      return;
+    }
+    // Revoked (or lost): everything consumed from them was processed; wait for its outputs,
+    // commit, then let them go.
+    std::vector<int> revoked;
+    for (auto* tp : partitions) revoked.push_back(tp->partition());
+    if (err == RdKafka::ERR__REVOKE_PARTITIONS) {
+      if (auto flushed = producer->flush(std::chrono::seconds(30)); !flushed) log->error("before revocation: {}", flushed.error().message);
+      commit_acknowledged(&revoked);
+    }
+    for (int p : revoked) pending.erase(p);
+    log->info("{} {} partitions", err == RdKafka::ERR__REVOKE_PARTITIONS ? "revoked" : "lost", partitions.size());
+    if (auto e = c->incremental_unassign(partitions)) log->error("unassign failed: {}", e->str());
+  }
+};
+
+KafkaEngine::KafkaEngine(const AppConfig& config, std::shared_ptr<const rules::CompiledRuleSet> rules,
+                         std::vector<std::unique_ptr<Sink>> sinks, Metrics& metrics)
+    : impl_(std::make_unique<Impl>(config, std::move(rules), std::move(sinks), metrics)) {}
+
+KafkaEngine::~KafkaEngine() = default;
+
+void KafkaEngine::request_stop() { impl_->stopping = true; }
+
+Result<RunStats> KafkaEngine::run_until_stopped() {
+  Impl& m = *impl_;
+  const auto started = Clock::now();
+  auto producer = KafkaProducer::create(m.kafka);
+  if (!producer) return producer.error();
+  m.producer = std::move(*producer);
+  auto conf = make_conf(m.kafka, {{"group.id", "sigflow-engine"},
+                                  {"partition.assignment.strategy", "cooperative-sticky"},
+                                  {"enable.auto.commit", "false"},
+                                  {"enable.auto.offset.store", "false"},
+                                  {"auto.offset.reset", "earliest"},
+                                  {"enable.partition.eof", "false"}});
+  if (!conf) return conf.error();
+  std::string err;
+  if ((*conf)->set("rebalance_cb", static_cast<RdKafka::RebalanceCb*>(&m), err) != RdKafka::Conf::CONF_OK) return make_error("kafka.config", err);
+  m.consumer.reset(RdKafka::KafkaConsumer::create(conf->get(), err));
+  if (!m.consumer) return make_error("kafka.client", fmt::format("cannot create a Kafka consumer: {}", err));
+  if (auto rc = m.consumer->subscribe({m.kafka.topics.events}); rc != RdKafka::ERR_NO_ERROR) {
+    return make_error("kafka.subscribe", fmt::format("cannot subscribe to {}: {}", m.kafka.topics.events, RdKafka::err2str(rc)));
+  }
+  auto admin = start_admin_endpoint(m.config.admin, m.metrics, m.stopping);
+  if (!admin) return admin.error();
+
+  // SIGINT/SIGTERM: stop consuming, commit, leave the group; a second signal exits at once.
+  asio::io_context io;
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  std::function<void(const boost::system::error_code&, int)> on_signal = [&](const boost::system::error_code& ec, int sig) {
+    if (ec) return;
+    if (m.stopping.exchange(true)) {
+      m.log->warn("second signal {}: exiting without committing", sig);
+      std::_Exit(1);
+    }
+    m.log->info("signal {}: committing and leaving the consumer group", sig);
+    signals.async_wait(on_signal);
+  };
+  signals.async_wait(on_signal);
+  std::thread signal_thread([&io] { io.run(); });
+
+  m.log->info("consuming {} as group {} ({} rules); alerts to {}, dead letters to {}", m.kafka.topics.events,
+              m.kafka.properties.contains("group.id") ? m.kafka.properties.at("group.id") : "sigflow-engine", m.rules->rules().size(),
+              m.kafka.topics.alerts, m.kafka.topics.dlq);
+  m.metrics.set_ready(true);
+  auto last_commit = Clock::now();
+  std::optional<Error> failure;
+  while (!m.stopping.load()) {
+    std::unique_ptr<RdKafka::Message> msg(m.consumer->consume(100));
+    if (msg->err() == RdKafka::ERR_NO_ERROR) {
+      m.handle(*msg);
+    } else if (msg->err() != RdKafka::ERR__TIMED_OUT) {
+      m.log->warn("consumer: {}", msg->errstr());
+    }
+    if (auto f = m.producer->failure()) {
+      failure = make_error("kafka.delivery", *f);
+      break;
+    }
+    if (Clock::now() - last_commit >= kCommitInterval) {
+      m.commit_acknowledged();
+      m.update_lag();
+      last_commit = Clock::now();
+    }
+  }
+  m.metrics.set_ready(false);
+  if (auto flushed = m.producer->flush(std::chrono::seconds(30)); !flushed && !failure) failure = flushed.error();
+  m.commit_acknowledged();
+  m.consumer->close();
+  m.processor.flush_sinks();
+  signals.cancel();
+  io.stop();
+  signal_thread.join();
+  if (*admin) (*admin)->stop();
+  if (failure) return *failure;
+
+  RunStats stats;
+  const EngineCounts& c = m.processor.counts();
+  stats.events = m.events;
+  stats.alerts = c.alerts;
+  stats.suppressed = c.suppressed;
+  stats.sink_errors = c.sink_errors;
+  stats.evaluation_errors = c.evaluation_errors;
+  stats.alerts_by_signal = c.alerts_by_signal;
+  stats.dead_letters = m.dead_letters;
+  stats.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+  return stats;
+}
+
+}  // namespace sigflow::kafka

@@ -1,0 +1,17 @@
+#pragma once
+// The admin endpoint every long-running mode serves: /metrics, /healthz and /readyz on an
+// HttpServer bound to admin.listen (loopback by default).
+#include <atomic>
+#include <memory>
+
+#include "config/app_config.hpp"
+#include "metrics/metrics.hpp"
+#include "sigflow/http_server.hpp"
+
+namespace sigflow {
+
+// Starts listening and logs the address; nullptr when admin is disabled. `stopping` turns
+// /readyz to 503. Error code admin.bind with what to do about it.
+Result<std::unique_ptr<HttpServer>> start_admin_endpoint(const AdminConfig& admin, Metrics& metrics, const std::atomic<bool>& stopping);
+
+}  // namespace sigflow
