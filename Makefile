@@ -1,8 +1,11 @@
 # The two commands of the README's quick start, plus a few conveniences.
 #   make demo   install what is missing, build release, run the bundled sample pipeline once
 #   make test   install what is missing, run each libFuzzer target briefly (clang, ASan), then
-#               build with ASan+UBSan and run every test through ctest
-.PHONY: demo test deps build-release build-dev tsan fuzz bench clean
+#               build with ASan+UBSan, start the local Kafka broker (deploy/kafka) and run every
+#               test through ctest; the broker is stopped afterwards, pass or fail
+.PHONY: demo test deps build-release build-dev tsan fuzz bench clean kafka-up kafka-down
+
+KAFKA := deploy/kafka/local-broker.sh
 
 SIGFLOW_RELEASE := build/release/engine/sigflow
 
@@ -22,7 +25,14 @@ demo: build-release
 
 test: build-dev
 	$(MAKE) fuzz
-	ctest --preset dev
+	$(KAFKA) start
+	ctest --preset dev; status=$$?; $(KAFKA) stop; exit $$status
+
+kafka-up: deps
+	$(KAFKA) start
+
+kafka-down:
+	$(KAFKA) stop
 
 fuzz: deps
 	cmake --preset fuzz
@@ -35,7 +45,8 @@ bench: build-release
 tsan: deps
 	cmake --preset tsan
 	cmake --build --preset tsan
-	ctest --preset tsan
+	$(KAFKA) start
+	ctest --preset tsan; status=$$?; $(KAFKA) stop; exit $$status
 
 clean:
 	rm -rf build

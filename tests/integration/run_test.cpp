@@ -13,6 +13,7 @@
 
 #include "sigflow/alert.hpp"
 #include "sigflow/event.hpp"
+#include "support/demo_alerts.hpp"
 #include "support/http_server.hpp"
 #include "support/process.hpp"
 #include "support/test_paths.hpp"
@@ -22,66 +23,12 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::vector<Alert> parse_alert_lines(const std::string& text) {
-  std::vector<Alert> alerts;
-  for (const auto& line : test::lines_of(text)) {
-    auto a = Alert::from_json(line);
-    EXPECT_TRUE(a.ok()) << line;
-    if (a.ok()) alerts.push_back(*a);
-  }
-  return alerts;
-}
-
-// tests/fixtures/demo_expected.json: item id -> expected signals (empty set = must stay silent).
-std::map<std::string, std::set<std::string>> demo_expectations() {
-  const std::string text = test::read_file(test::fixture("demo_expected.json"));
-  simdjson::dom::parser parser;
-  simdjson::dom::element doc = parser.parse(text);
-  std::map<std::string, std::set<std::string>> out;
-  for (auto [guid, value] : doc["alerting"].get_object()) {
-    std::set<std::string> signals;
-    if (value.is_string()) signals.insert(std::string(value.get_string().value()));
-    else
-      for (auto s : value.get_array()) signals.insert(std::string(s.get_string().value()));
-    out[std::string(guid)] = signals;
-  }
-  for (auto guid : doc["silent"].get_array()) out[std::string(guid.get_string().value())] = {};
-  return out;
-}
-
-const char* kSourceIds[] = {"cloud-news", "intl-ai", "hk-finance"};
-
-// Checks that every demo item alerted with exactly its expected signals.
-void expect_demo_alerts(const std::vector<Alert>& alerts) {
-  std::map<std::string, std::set<std::string>> fired;  // event id -> signals
-  for (const Alert& a : alerts) fired[a.event.id].insert(a.signal);
-  std::size_t items = 0;
-  for (const auto& [guid, want] : demo_expectations()) {
-    std::set<std::string> got;
-    for (const char* source : kSourceIds) {
-      if (auto it = fired.find(make_event_id(source, guid)); it != fired.end()) got = it->second;
-    }
-    EXPECT_EQ(got, want) << "item " << guid;
-    ++items;
-  }
-  EXPECT_EQ(items, 30u);
-  for (const Alert& a : alerts) {
-    EXPECT_FALSE(a.id.empty());
-    EXPECT_FALSE(a.summary.empty());
-    EXPECT_FALSE(a.event.url.empty());
-    EXPECT_FALSE(a.event.title.empty());
-    EXPECT_FALSE(a.event.time.empty());
-    EXPECT_FALSE(a.fired_at.empty());
-    EXPECT_FALSE(a.matched.empty()) << a.rule;
-  }
-}
-
 std::string sample_feed(const std::string& name) { return test::read_file(test::source_dir() / "config" / "samples" / name); }
 
 TEST(Run, ShippedDemoConfigAlertsOnExactlyTheExpectedItems) {
   auto r = test::run_sigflow({"run", "--config", (test::source_dir() / "config" / "sigflow.yaml").string(), "--once"});
   ASSERT_EQ(r.code, 0) << r.err;
-  expect_demo_alerts(parse_alert_lines(r.out));
+  test::expect_demo_alerts(test::parse_alert_lines(r.out));
   EXPECT_NE(r.err.find("sigflow: 3 sources, 3 polls (0 failed), 30 events"), std::string::npos) << r.err;
 }
 
@@ -96,7 +43,7 @@ class RunOverHttp : public ::testing::Test {
 
   std::string write_config(const std::string& extra_source, const std::string& interval, const std::string& admin) {
     std::string yaml = "sources:\n";
-    for (const char* id : kSourceIds) {
+    for (const char* id : test::kDemoSourceIds) {
       yaml += fmt::format("  - {{id: {}, type: feed, url: '{}', interval: {}}}\n", id, server_.url(std::string("/") + id + ".xml"), interval);
     }
     yaml += extra_source;
@@ -115,17 +62,17 @@ TEST_F(RunOverHttp, OnceRunWritesTheSameAlertsToStdoutAndTheFileSink) {
   const std::string config = write_config("", "5m", "");
   auto r = test::run_sigflow({"run", "--config", config, "--once"});
   ASSERT_EQ(r.code, 0) << r.err;
-  const auto stdout_alerts = parse_alert_lines(r.out);
-  expect_demo_alerts(stdout_alerts);
+  const auto stdout_alerts = test::parse_alert_lines(r.out);
+  test::expect_demo_alerts(stdout_alerts);
   EXPECT_EQ(test::read_file(dir_ / "alerts.jsonl"), r.out);
-  for (const char* id : kSourceIds) EXPECT_EQ(server_.request_count(std::string("/") + id + ".xml"), 1u) << id;
+  for (const char* id : test::kDemoSourceIds) EXPECT_EQ(server_.request_count(std::string("/") + id + ".xml"), 1u) << id;
 }
 
 TEST_F(RunOverHttp, OnceRunWithAFailingSourceStillDeliversTheRestAndExitsOne) {
   const std::string config = write_config(fmt::format("  - {{id: broken, type: feed, url: '{}'}}\n", server_.url("/broken.xml")), "5m", "");
   auto r = test::run_sigflow({"run", "--config", config, "--once"});
   EXPECT_EQ(r.code, 1);
-  expect_demo_alerts(parse_alert_lines(r.out));
+  test::expect_demo_alerts(test::parse_alert_lines(r.out));
   EXPECT_NE(r.err.find("source 'broken' failed (fetch.http_status)"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("4 sources, 4 polls (1 failed)"), std::string::npos) << r.err;
 }
@@ -178,7 +125,7 @@ TEST_F(RunOverHttp, ContinuousRunServesMetricsAndDrainsOnSigterm) {
   // Wait (bounded) until every feed was polled at least twice: repeats must not re-alert.
   for (int i = 0; i < 500; ++i) {
     bool all = true;
-    for (const char* id : kSourceIds) all = all && server_.request_count(std::string("/") + id + ".xml") >= 2;
+    for (const char* id : test::kDemoSourceIds) all = all && server_.request_count(std::string("/") + id + ".xml") >= 2;
     if (all && server_.request_count("/broken.xml") >= 2) break;
     std::this_thread::sleep_for(20ms);
   }
@@ -215,8 +162,8 @@ TEST_F(RunOverHttp, ContinuousRunServesMetricsAndDrainsOnSigterm) {
   EXPECT_NE(p.err().find("draining and shutting down"), std::string::npos);
 
   // Every alert once, though the feeds were polled repeatedly; the file sink matches stdout.
-  const auto alerts = parse_alert_lines(p.out());
-  expect_demo_alerts(alerts);
+  const auto alerts = test::parse_alert_lines(p.out());
+  test::expect_demo_alerts(alerts);
   std::set<std::string> ids;
   for (const auto& a : alerts) EXPECT_TRUE(ids.insert(a.id).second) << "duplicate alert " << a.id;
   EXPECT_EQ(test::read_file(dir_ / "alerts.jsonl"), p.out());

@@ -88,15 +88,18 @@ RunResult run_sigflow(const std::vector<std::string>& args, const std::map<std::
   return {*code, p.out(), p.err()};
 }
 
-std::uint16_t Process::wait_for_port(const std::string& marker) {
-  for (int i = 0; i < 500 && running(); ++i) {
-    const std::string text = err();
-    if (const auto at = text.find(marker); at != std::string::npos) {
-      return static_cast<std::uint16_t>(std::stoi(text.substr(at + marker.size())));
-    }
+bool Process::wait_for_log(const std::string& marker) {
+  for (int i = 0; i < 1500 && running(); ++i) {
+    if (err().find(marker) != std::string::npos) return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  return 0;
+  return err().find(marker) != std::string::npos;
+}
+
+std::uint16_t Process::wait_for_port(const std::string& marker) {
+  if (!wait_for_log(marker)) return 0;
+  const std::string text = err();
+  return static_cast<std::uint16_t>(std::stoi(text.substr(text.find(marker) + marker.size())));
 }
 
 }  // namespace sigflow::test

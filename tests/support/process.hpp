@@ -32,6 +32,8 @@ class Process {
   // The port number that follows `marker` in stderr (e.g. "listening on http://127.0.0.1:"),
   // waiting up to 10 s; 0 when it never appeared or the process exited.
   std::uint16_t wait_for_port(const std::string& marker);
+  // Whether `marker` appeared in stderr within 30 s (false at once when the process exited).
+  bool wait_for_log(const std::string& marker);
 
  private:
   pid_t pid_ = -1;

@@ -1,0 +1,173 @@
+// Kafka mode against the real broker that deploy/kafka/local-broker.sh runs (label `kafka`):
+// connector process -> events topic -> engine process -> alerts topic, dead letters, and an
+// engine killed mid-stream. Each test uses its own topics and consumer group.
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <csignal>
+#include <map>
+#include <set>
+#include <thread>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "support/demo_alerts.hpp"
+#include "support/process.hpp"
+#include "support/test_paths.hpp"
+
+namespace sigflow {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::string brokers() {
+  const char* port = std::getenv("SIGFLOW_KAFKA_PORT");
+  return fmt::format("127.0.0.1:{}", port != nullptr ? port : "19092");
+}
+
+// Messages of a topic, from its start to its current end, as kcat prints them with `format`.
+std::vector<std::string> read_topic(const std::string& topic, const std::string& format = "%s\\n") {
+  test::Process kcat("/usr/bin/kcat", {"-C", "-b", brokers(), "-t", topic, "-e", "-q", "-f", format});
+  EXPECT_EQ(kcat.wait(30s), 0) << kcat.err();
+  return test::lines_of(kcat.out());
+}
+
+// Waits (bounded) until `topic` holds at least `n` messages.
+std::vector<std::string> await_messages(const std::string& topic, std::size_t n, const std::string& format = "%s\\n") {
+  std::vector<std::string> lines;
+  for (int i = 0; i < 60 && lines.size() < n; ++i) {  // up to ~60 s with kcat's own time
+    lines = read_topic(topic, format);
+    if (lines.size() < n) std::this_thread::sleep_for(500ms);
+  }
+  return lines;
+}
+
+void produce_raw(const std::string& topic, const std::string& key, const std::string& value, const test::TempDir& dir) {
+  const auto file = dir / fmt::format("msg-{}", key);
+  test::write_file(file, value);
+  test::Process kcat("/usr/bin/kcat", {"-P", "-b", brokers(), "-t", topic, "-k", key, file.string()});
+  ASSERT_EQ(kcat.wait(30s), 0) << kcat.err();
+}
+
+std::string joined(const std::vector<std::string>& lines) { return fmt::format("{}\n", fmt::join(lines, "\n")); }
+
+class KafkaPipeline : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    prefix_ = fmt::format("t{}-{}", ::getpid(), ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    config_ = (dir_ / "sigflow.yaml").string();
+    std::string sources;
+    for (const char* name : {"cloud-news.rss.xml", "intl-ai.atom.xml", "hk-finance.rdf.xml"}) {
+      const std::string id = std::string(name).substr(0, std::string(name).find('.'));
+      sources += fmt::format("  - {{id: {}, type: feed, url: '{}'}}\n", id, (test::source_dir() / "config" / "samples" / name).string());
+    }
+    test::write_file(config_, fmt::format(R"(sources:
+{}rules:
+  - {}
+admin:
+  enabled: false
+state:
+  dir: {}
+kafka:
+  bootstrap.servers: {}
+  group.id: {}-engine
+  session.timeout.ms: 6000
+  partitions: 3
+  max_event_bytes: 16KiB
+  topics: {{events: {}.events, alerts: {}.alerts, dlq: {}.dlq}}
+)",
+                                          sources, (test::source_dir() / "rules").string(), (dir_ / "state").string(), brokers(),
+                                          prefix_, prefix_, prefix_, prefix_));
+    auto init = test::run_sigflow({"kafka", "init", "--config", config_});
+    ASSERT_EQ(init.code, 0) << init.out << init.err;
+    ASSERT_NE(init.out.find(prefix_ + ".events"), std::string::npos) << init.out;
+  }
+
+  std::string topic(const std::string& kind) const { return prefix_ + "." + kind; }
+
+  test::TempDir dir_;
+  std::string prefix_;
+  std::string config_;
+};
+
+TEST_F(KafkaPipeline, ConnectorAndEngineProcessesGiveTheStandaloneAlerts) {
+  auto connect = test::run_sigflow({"connect", "--config", config_, "--once"});
+  ASSERT_EQ(connect.code, 0) << connect.err;
+  EXPECT_NE(connect.err.find(fmt::format("30 events to Kafka topic {}", topic("events"))), std::string::npos) << connect.err;
+  // Events carry their CloudEvents attributes as headers and the source id as key.
+  const auto events = read_topic(topic("events"), "%k %h\\n");
+  ASSERT_EQ(events.size(), 30u);
+  EXPECT_NE(events[0].find("ce_specversion=1.0"), std::string::npos) << events[0];
+
+  test::Process engine(SIGFLOW_BINARY, {"run", "--config", config_});
+  ASSERT_TRUE(engine.wait_for_log("consuming")) << engine.err();
+  const auto alerts = await_messages(topic("alerts"), 16);
+  engine.signal(SIGTERM);
+  ASSERT_EQ(engine.wait(30s), 0) << engine.err();
+  ASSERT_EQ(alerts.size(), 16u);
+  test::expect_demo_alerts(test::parse_alert_lines(joined(alerts)));
+  EXPECT_EQ(test::parse_alert_lines(engine.out()).size(), 16u);  // the stdout sink saw the same
+
+  // The state advanced with Kafka's acknowledgement: a second connector run sends nothing,
+  // and a restarted engine resumes after its committed offsets.
+  auto again = test::run_sigflow({"connect", "--config", config_, "--once"});
+  EXPECT_NE(again.err.find("0 events to Kafka"), std::string::npos) << again.err;
+  test::Process restarted(SIGFLOW_BINARY, {"run", "--config", config_});
+  ASSERT_TRUE(restarted.wait_for_log("assigned")) << restarted.err();
+  std::this_thread::sleep_for(2s);
+  restarted.signal(SIGTERM);
+  ASSERT_EQ(restarted.wait(30s), 0) << restarted.err();
+  EXPECT_NE(restarted.err().find("sigflow: 0 events, 0 alerts"), std::string::npos) << restarted.err();
+}
+
+TEST_F(KafkaPipeline, PoisonMessagesGoToTheDeadLetterTopicAndTheRestFlows) {
+  produce_raw(topic("events"), "junk", "this is not JSON", dir_);
+  produce_raw(topic("events"), "nosource", R"({"specversion": "1.0", "id": "x", "type": "sigflow.feed.item"})", dir_);
+  produce_raw(topic("events"), "huge", std::string(20 * 1024, 'x'), dir_);
+  ASSERT_EQ(test::run_sigflow({"connect", "--config", config_, "--once"}).code, 0);
+  test::Process engine(SIGFLOW_BINARY, {"run", "--config", config_});
+  ASSERT_TRUE(engine.wait_for_log("consuming")) << engine.err();
+  const auto alerts = await_messages(topic("alerts"), 16);
+  const auto dead = await_messages(topic("dlq"), 3, "%k|%h\\n");
+  engine.signal(SIGTERM);
+  ASSERT_EQ(engine.wait(30s), 0) << engine.err();
+  EXPECT_EQ(alerts.size(), 16u);
+  ASSERT_EQ(dead.size(), 3u);
+  std::map<std::string, std::string> by_key;
+  for (const auto& d : dead) by_key[d.substr(0, d.find('|'))] = d;
+  EXPECT_NE(by_key["junk"].find("sigflow.error=invalid"), std::string::npos) << by_key["junk"];
+  EXPECT_NE(by_key["junk"].find(fmt::format("sigflow.source.topic={}", topic("events"))), std::string::npos) << by_key["junk"];
+  EXPECT_NE(by_key["junk"].find("sigflow.source.offset="), std::string::npos) << by_key["junk"];
+  EXPECT_NE(by_key["nosource"].find("source"), std::string::npos) << by_key["nosource"];  // the missing attribute is named
+  EXPECT_NE(by_key["huge"].find("sigflow.error=too_large"), std::string::npos) << by_key["huge"];
+  EXPECT_NE(engine.err().find("3 dead letters"), std::string::npos) << engine.err();
+}
+
+TEST_F(KafkaPipeline, AnEngineKilledMidStreamLosesNoAlertAndRepeatsOnlyIdenticalOnes) {
+  ASSERT_EQ(test::run_sigflow({"connect", "--config", config_, "--once"}).code, 0);
+  {
+    test::Process engine(SIGFLOW_BINARY, {"run", "--config", config_});
+    await_messages(topic("alerts"), 1);  // it is producing: kill it before (or while) it commits
+    engine.signal(SIGKILL);
+    EXPECT_EQ(engine.wait(10s), 128 + SIGKILL);
+  }
+  test::Process restarted(SIGFLOW_BINARY, {"run", "--config", config_});
+  ASSERT_TRUE(restarted.wait_for_log("assigned")) << restarted.err();
+  std::vector<std::string> alerts;
+  std::set<std::string> ids;
+  for (int i = 0; i < 60 && ids.size() < 16; ++i) {
+    alerts = read_topic(topic("alerts"));
+    ids.clear();
+    for (const auto& a : test::parse_alert_lines(joined(alerts))) ids.insert(a.id);
+    if (ids.size() < 16) std::this_thread::sleep_for(500ms);
+  }
+  restarted.signal(SIGTERM);
+  ASSERT_EQ(restarted.wait(30s), 0) << restarted.err();
+  EXPECT_EQ(ids.size(), 16u);  // every expected alert, by id
+  test::expect_demo_alerts(test::parse_alert_lines(joined(alerts)));  // and nothing else: repeats carry the same id
+}
+
+}  // namespace
+}  // namespace sigflow
