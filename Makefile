@@ -45,8 +45,7 @@ bench: build-release
 tsan: deps
 	cmake --preset tsan
 	cmake --build --preset tsan
-	$(KAFKA) start
-	ctest --preset tsan; status=$$?; $(KAFKA) stop; exit $$status
+	ctest --preset tsan
 
 clean:
 	rm -rf build

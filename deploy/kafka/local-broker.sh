@@ -5,7 +5,8 @@
 #
 #   deploy/kafka/local-broker.sh start    fetch if needed, format, start; returns once the broker
 #                                         answers metadata requests
-#   deploy/kafka/local-broker.sh stop     stop it and remove its data
+#   deploy/kafka/local-broker.sh stop     stop it and remove its data (--keep-data: keep it, so
+#                                         the next start resumes with the same topics and offsets)
 #   deploy/kafka/local-broker.sh status   exit 0 when it answers on its port
 #
 # SIGFLOW_KAFKA_PORT (default 19092; the controller uses the next port), SIGFLOW_KAFKA_CACHE
@@ -36,9 +37,11 @@ start() {
     return 0
   fi
   fetch
-  rm -rf "$data"
-  mkdir -p "$data/logs"
-  cat > "$data/server.properties" <<PROPS
+  local java_opts=(-Xms256m -Xmx1g -Dlog4j.configuration="file:$here/log4j.properties" -cp "$cache/*")
+  if [ ! -f "$data/logs/meta.properties" ]; then
+    rm -rf "$data"
+    mkdir -p "$data/logs"
+    cat > "$data/server.properties" <<PROPS
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$controller_port
@@ -57,9 +60,9 @@ group.initial.rebalance.delay.ms=0
 auto.create.topics.enable=false
 message.max.bytes=4194304
 PROPS
-  local java_opts=(-Xms256m -Xmx1g -Dlog4j.configuration="file:$here/log4j.properties" -cp "$cache/*")
-  java "${java_opts[@]}" kafka.tools.StorageTool format -t "$(java "${java_opts[@]}" kafka.tools.StorageTool random-uuid)" \
-    -c "$data/server.properties" >"$data/format.log" 2>&1
+    java "${java_opts[@]}" kafka.tools.StorageTool format -t "$(java "${java_opts[@]}" kafka.tools.StorageTool random-uuid)" \
+      -c "$data/server.properties" >"$data/format.log" 2>&1
+  fi
   nohup java "${java_opts[@]}" kafka.Kafka "$data/server.properties" >"$data/broker.log" 2>&1 &
   echo $! >"$pidfile"
   for _ in $(seq 1 120); do  # up to 60 s
@@ -89,13 +92,17 @@ stop() {
     done
     kill -9 "$pid" 2>/dev/null || true
   fi
+  if [ "${1:-}" = "--keep-data" ]; then
+    echo "local-broker: stopped (data kept in $data)"
+    return 0
+  fi
   rm -rf "$data"
   echo "local-broker: stopped"
 }
 
 case "${1:-}" in
   start) start ;;
-  stop) stop ;;
+  stop) stop "${2:-}" ;;
   status)
     if answers; then echo "local-broker: running on 127.0.0.1:$port"; else echo "local-broker: not running"; exit 1; fi ;;
   *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;

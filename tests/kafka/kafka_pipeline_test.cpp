@@ -5,6 +5,7 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <csignal>
 #include <map>
 #include <set>
@@ -14,6 +15,7 @@
 #include <fmt/ranges.h>
 
 #include "support/demo_alerts.hpp"
+#include "support/http_server.hpp"
 #include "support/process.hpp"
 #include "support/test_paths.hpp"
 
@@ -27,9 +29,15 @@ std::string brokers() {
   return fmt::format("127.0.0.1:{}", port != nullptr ? port : "19092");
 }
 
+// The cluster the running test uses (the shared broker, or a test's own).
+std::string& current_brokers() {
+  static std::string b = brokers();
+  return b;
+}
+
 // Messages of a topic, from its start to its current end, as kcat prints them with `format`.
 std::vector<std::string> read_topic(const std::string& topic, const std::string& format = "%s\\n") {
-  test::Process kcat("/usr/bin/kcat", {"-C", "-b", brokers(), "-t", topic, "-e", "-q", "-f", format});
+  test::Process kcat("/usr/bin/kcat", {"-C", "-b", current_brokers(), "-t", topic, "-e", "-q", "-f", format});
   EXPECT_EQ(kcat.wait(30s), 0) << kcat.err();
   return test::lines_of(kcat.out());
 }
@@ -47,7 +55,7 @@ std::vector<std::string> await_messages(const std::string& topic, std::size_t n,
 void produce_raw(const std::string& topic, const std::string& key, const std::string& value, const test::TempDir& dir) {
   const auto file = dir / fmt::format("msg-{}", key);
   test::write_file(file, value);
-  test::Process kcat("/usr/bin/kcat", {"-P", "-b", brokers(), "-t", topic, "-k", key, file.string()});
+  test::Process kcat("/usr/bin/kcat", {"-P", "-b", current_brokers(), "-t", topic, "-k", key, file.string()});
   ASSERT_EQ(kcat.wait(30s), 0) << kcat.err();
 }
 
@@ -55,13 +63,19 @@ std::string joined(const std::vector<std::string>& lines) { return fmt::format("
 
 class KafkaPipeline : public ::testing::Test {
  protected:
-  void SetUp() override {
+  void SetUp() override { configure(brokers()); }
+
+  // Writes the test's config (its own topics and group on `bootstrap`) and creates the topics.
+  void configure(const std::string& bootstrap, const std::string& sources_yaml = "") {
+    current_brokers() = bootstrap;
     prefix_ = fmt::format("t{}-{}", ::getpid(), ::testing::UnitTest::GetInstance()->current_test_info()->name());
     config_ = (dir_ / "sigflow.yaml").string();
-    std::string sources;
-    for (const char* name : {"cloud-news.rss.xml", "intl-ai.atom.xml", "hk-finance.rdf.xml"}) {
-      const std::string id = std::string(name).substr(0, std::string(name).find('.'));
-      sources += fmt::format("  - {{id: {}, type: feed, url: '{}'}}\n", id, (test::source_dir() / "config" / "samples" / name).string());
+    std::string sources = sources_yaml;
+    if (sources.empty()) {
+      for (const char* name : {"cloud-news.rss.xml", "intl-ai.atom.xml", "hk-finance.rdf.xml"}) {
+        const std::string id = std::string(name).substr(0, std::string(name).find('.'));
+        sources += fmt::format("  - {{id: {}, type: feed, url: '{}'}}\n", id, (test::source_dir() / "config" / "samples" / name).string());
+      }
     }
     test::write_file(config_, fmt::format(R"(sources:
 {}rules:
@@ -78,7 +92,7 @@ kafka:
   max_event_bytes: 16KiB
   topics: {{events: {}.events, alerts: {}.alerts, dlq: {}.dlq}}
 )",
-                                          sources, (test::source_dir() / "rules").string(), (dir_ / "state").string(), brokers(),
+                                          sources, (test::source_dir() / "rules").string(), (dir_ / "state").string(), bootstrap,
                                           prefix_, prefix_, prefix_, prefix_));
     auto init = test::run_sigflow({"kafka", "init", "--config", config_});
     ASSERT_EQ(init.code, 0) << init.out << init.err;
@@ -167,6 +181,94 @@ TEST_F(KafkaPipeline, AnEngineKilledMidStreamLosesNoAlertAndRepeatsOnlyIdentical
   ASSERT_EQ(restarted.wait(30s), 0) << restarted.err();
   EXPECT_EQ(ids.size(), 16u);  // every expected alert, by id
   test::expect_demo_alerts(test::parse_alert_lines(joined(alerts)));  // and nothing else: repeats carry the same id
+}
+
+TEST_F(KafkaPipeline, TwoEnginesInOneGroupSplitThePartitionsAndAlertOncePerEvent) {
+  test::Process a(SIGFLOW_BINARY, {"run", "--config", config_});
+  ASSERT_TRUE(a.wait_for_log("assigned 3 partitions")) << a.err();
+  test::Process b(SIGFLOW_BINARY, {"run", "--config", config_});
+  ASSERT_TRUE(b.wait_for_log("assigned")) << b.err();  // cooperative: a gives some partitions up
+  EXPECT_TRUE(a.wait_for_log("revoked")) << a.err();
+  ASSERT_EQ(test::run_sigflow({"connect", "--config", config_, "--once"}).code, 0);
+  const auto alerts = await_messages(topic("alerts"), 16);
+  std::this_thread::sleep_for(1s);  // a duplicate, if any, would arrive now
+  a.signal(SIGTERM);
+  b.signal(SIGTERM);
+  ASSERT_EQ(a.wait(30s), 0) << a.err();
+  ASSERT_EQ(b.wait(30s), 0) << b.err();
+  EXPECT_EQ(read_topic(topic("alerts")).size(), 16u);  // once per event, not once per engine
+  test::expect_demo_alerts(test::parse_alert_lines(joined(alerts)));
+  const std::size_t from_a = test::parse_alert_lines(a.out()).size();
+  const std::size_t from_b = test::parse_alert_lines(b.out()).size();
+  EXPECT_EQ(from_a + from_b, 16u);
+}
+
+TEST_F(KafkaPipeline, ABrokerRestartMidStreamLosesNothing) {
+  // Its own broker, so stopping it does not disturb the other tests.
+  test::TempDir data;
+  const std::string port = std::to_string(19300 + ::getpid() % 500);
+  const std::map<std::string, std::string> env = {{"SIGFLOW_KAFKA_PORT", port}, {"SIGFLOW_KAFKA_DATA", data.path().string()}};
+  const std::string script = (test::source_dir() / "deploy" / "kafka" / "local-broker.sh").string();
+  auto broker = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), script);
+    test::Process p("/bin/bash", args, env);
+    return p.wait(120s).value_or(-1);
+  };
+  ASSERT_EQ(broker({"start"}), 0);
+  configure("127.0.0.1:" + port);
+  test::Process engine(SIGFLOW_BINARY, {"run", "--config", config_});
+  ASSERT_TRUE(engine.wait_for_log("assigned 3 partitions")) << engine.err();
+
+  ASSERT_EQ(broker({"stop", "--keep-data"}), 0);
+  // The connector runs while the broker is down: its events wait in the producer (and its
+  // state does not advance) until the broker is back.
+  test::Process connect(SIGFLOW_BINARY, {"connect", "--config", config_, "--once"});
+  std::this_thread::sleep_for(3s);
+  ASSERT_EQ(broker({"start"}), 0);
+  ASSERT_EQ(connect.wait(120s), 0) << connect.err();
+  const auto alerts = await_messages(topic("alerts"), 16);
+  engine.signal(SIGTERM);
+  EXPECT_EQ(engine.wait(60s), 0) << engine.err();
+  broker({"stop"});
+  std::set<std::string> ids;
+  for (const auto& a : test::parse_alert_lines(joined(alerts))) ids.insert(a.id);
+  EXPECT_EQ(ids.size(), 16u);
+  test::expect_demo_alerts(test::parse_alert_lines(joined(alerts)));
+}
+
+TEST_F(KafkaPipeline, AConnectorKilledMidPollMissesNothingAndDuplicatesNothing) {
+  test::TestHttpServer server;
+  std::atomic<int> version{1};
+  std::atomic<int> slow_requests{0};
+  server.set_handler([&](const test::HttpRequestSeen&) -> test::HttpResponseSpec {
+    std::string items;
+    for (int i = 1; i <= version + 1; ++i) {
+      items += fmt::format("<item><title>条目 {}</title><link>https://news.example.cn/{}</link><guid>g{}</guid></item>", i, i, i);
+    }
+    test::HttpResponseSpec r{200, "application/rss+xml", fmt::format("<rss version=\"2.0\"><channel><title>t</title>{}</channel></rss>", items)};
+    if (version == 2 && slow_requests++ == 0) r.delay = 5s;  // the poll the connector dies in
+    return r;
+  });
+  configure(brokers(), fmt::format("  - {{id: news, type: feed, url: '{}', interval: 1s}}\n", server.url("/feed.xml")));
+  {
+    test::Process connect(SIGFLOW_BINARY, {"connect", "--config", config_});
+    ASSERT_EQ(await_messages(topic("events"), 2).size(), 2u) << connect.err();
+    version = 2;  // item 3 appears; the next answer is slow
+    for (int i = 0; i < 500 && slow_requests == 0; ++i) std::this_thread::sleep_for(20ms);
+    ASSERT_EQ(slow_requests, 1);
+    connect.signal(SIGKILL);  // mid-poll: the response has not arrived
+    EXPECT_EQ(connect.wait(10s), 128 + SIGKILL);
+  }
+  test::Process restarted(SIGFLOW_BINARY, {"connect", "--config", config_});
+  const auto events = await_messages(topic("events"), 3, "%k %h\n");
+  std::this_thread::sleep_for(2s);  // further polls must add nothing
+  restarted.signal(SIGTERM);
+  ASSERT_EQ(restarted.wait(30s), 0) << restarted.err();
+  const auto all = read_topic(topic("events"), "%h\n");
+  EXPECT_EQ(all.size(), 3u) << joined(all);
+  std::set<std::string> ids;
+  for (const auto& h : all) ids.insert(h.substr(h.find("ce_id="), 38));
+  EXPECT_EQ(ids.size(), 3u) << joined(all);  // items 1, 2 and 3, each once
 }
 
 }  // namespace

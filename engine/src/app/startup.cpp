@@ -38,7 +38,7 @@ std::optional<Startup> start_up(const std::string& config_file, const std::strin
     s.config.sources.clear();
   }
   s.http = make_curl_http_client({.max_per_host = s.config.fetch_per_host});
-  if (s.config.state.dir.empty()) {
+  if (s.config.state.dir.empty() || s.config.sources.empty()) {  // only sources keep state
     s.state = make_memory_state_store(s.config.state.memory_items);
   } else {
     auto store = open_rocksdb_state_store(s.config.state.dir, s.config.state.retention);

@@ -136,7 +136,7 @@ struct KafkaEngine::Impl : RdKafka::RebalanceCb {
 
   void rebalance_cb(RdKafka::KafkaConsumer* c, RdKafka::ErrorCode err, std::vector<RdKafka::TopicPartition*>& partitions) override {
     if (err == RdKafka::ERR__ASSIGN_PARTITIONS) {
-      log->info("assigned {} partitions of {}", partitions.size(), kafka.topics.events);
+      if (!partitions.empty()) log->info("assigned {} partitions of {}", partitions.size(), kafka.topics.events);
       if (auto e = c->incremental_assign(partitions)) log->error("assign failed: {}", e->str());
       return;
     }
