@@ -3,7 +3,7 @@
 #   make test   install what is missing, run each libFuzzer target briefly (clang, ASan), then
 #               build with ASan+UBSan, start the local Kafka broker (deploy/kafka) and run every
 #               test through ctest; the broker is stopped afterwards, pass or fail
-.PHONY: demo test deps build-release build-dev tsan fuzz bench clean kafka-up kafka-down
+.PHONY: demo test deps build-release build-dev tsan fuzz bench bench-kafka clean kafka-up kafka-down
 
 KAFKA := deploy/kafka/local-broker.sh
 
@@ -41,6 +41,10 @@ fuzz: deps
 
 bench: build-release
 	build/release/tests/bench/sigflow_bench --benchmark_min_time=2
+
+bench-kafka: build-release
+	$(KAFKA) start
+	build/release/tests/bench/sigflow_kafka_bench; status=$$?; $(KAFKA) stop; exit $$status
 
 tsan: deps
 	cmake --preset tsan

@@ -100,8 +100,10 @@ struct KafkaEngine::Impl : RdKafka::RebalanceCb {
     pending[m.partition()].push_back({m.offset() + 1, producer->produced()});
   }
 
-  // Commits, per partition, the furthest offset whose outputs are all acknowledged.
-  void commit_acknowledged(const std::vector<int>* only = nullptr) {
+  // Commits, per partition, the furthest offset whose outputs are all acknowledged. Periodic
+  // commits are asynchronous so the consume loop never waits on them; revocations and
+  // shutdown commit synchronously.
+  void commit_acknowledged(bool sync, const std::vector<int>* only = nullptr) {
     const std::uint64_t acked = producer->acknowledged_through();
     std::vector<RdKafka::TopicPartition*> offsets;
     for (auto& [partition, queue] : pending) {
@@ -115,8 +117,8 @@ struct KafkaEngine::Impl : RdKafka::RebalanceCb {
     }
     if (offsets.empty()) return;
     const auto t0 = Clock::now();
-    const RdKafka::ErrorCode rc = consumer->commitSync(offsets);
-    metrics.kafka_commit(std::chrono::duration<double>(Clock::now() - t0).count());
+    const RdKafka::ErrorCode rc = sync ? consumer->commitSync(offsets) : consumer->commitAsync(offsets);
+    if (sync) metrics.kafka_commit(std::chrono::duration<double>(Clock::now() - t0).count());
     if (rc != RdKafka::ERR_NO_ERROR) log->warn("offset commit failed (the messages will be processed again): {}", RdKafka::err2str(rc));
     RdKafka::TopicPartition::destroy(offsets);
   }
@@ -146,7 +148,7 @@ struct KafkaEngine::Impl : RdKafka::RebalanceCb {
     for (auto* tp : partitions) revoked.push_back(tp->partition());
     if (err == RdKafka::ERR__REVOKE_PARTITIONS) {
       if (auto flushed = producer->flush(std::chrono::seconds(30)); !flushed) log->error("before revocation: {}", flushed.error().message);
-      commit_acknowledged(&revoked);
+      commit_acknowledged(/*sync=*/true, &revoked);
     }
     for (int p : revoked) pending.erase(p);
     log->info("{} {} partitions", err == RdKafka::ERR__REVOKE_PARTITIONS ? "revoked" : "lost", partitions.size());
@@ -218,14 +220,14 @@ Result<RunStats> KafkaEngine::run_until_stopped() {
       break;
     }
     if (Clock::now() - last_commit >= kCommitInterval) {
-      m.commit_acknowledged();
+      m.commit_acknowledged(/*sync=*/false);
       m.update_lag();
       last_commit = Clock::now();
     }
   }
   m.metrics.set_ready(false);
   if (auto flushed = m.producer->flush(std::chrono::seconds(30)); !flushed && !failure) failure = flushed.error();
-  m.commit_acknowledged();
+  m.commit_acknowledged(/*sync=*/true);
   m.consumer->close();
   m.processor.flush_sinks();
   signals.cancel();
