@@ -25,6 +25,8 @@ struct KafkaConfig {
   std::chrono::milliseconds retention{std::chrono::hours(24 * 7)};
   // Events larger than this are dead-lettered by the engine.
   std::uint64_t max_event_bytes = 1u << 20;
+  // The engine writes alerts, dead letters and its input offsets in Kafka transactions.
+  bool exactly_once = false;
 };
 
 }  // namespace sigflow

@@ -12,6 +12,8 @@
 #include <map>
 #include <thread>
 
+#include <unistd.h>
+
 #include <fmt/format.h>
 
 #include "kafka/kafka_client.hpp"
@@ -28,6 +30,7 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 constexpr auto kCommitInterval = std::chrono::seconds(1);
+constexpr auto kTransactionInterval = std::chrono::milliseconds(100);  // exactly_once: outputs visible within this
 
 struct PendingOffset {
   std::int64_t next_offset;   // what to commit: the offset after the processed message
@@ -54,6 +57,9 @@ struct KafkaEngine::Impl : RdKafka::RebalanceCb {
   std::unique_ptr<KafkaProducer> producer;
   std::unique_ptr<RdKafka::KafkaConsumer> consumer;
   std::map<int, std::deque<PendingOffset>> pending;  // by partition, in consumption order
+  // exactly_once: the open transaction's input offsets (next offset per partition).
+  std::map<int, std::int64_t> txn_offsets;
+  Clock::time_point txn_started;
   std::atomic<bool> stopping{false};
   std::size_t events = 0;
   std::size_t dead_letters = 0;
@@ -97,7 +103,37 @@ struct KafkaEngine::Impl : RdKafka::RebalanceCb {
         }
       }
     }
-    pending[m.partition()].push_back({m.offset() + 1, producer->produced()});
+    if (kafka.exactly_once) txn_offsets[m.partition()] = m.offset() + 1;
+    else pending[m.partition()].push_back({m.offset() + 1, producer->produced()});
+  }
+
+  // exactly_once: the open transaction's outputs and input offsets become visible together,
+  // then the next transaction begins. Any failure is returned: the caller stops, and a
+  // restart resumes from the last committed transaction.
+  Status commit_transaction() {
+    RdKafka::Producer& p = producer->handle();
+    if (!txn_offsets.empty()) {
+      std::vector<RdKafka::TopicPartition*> offsets;
+      for (const auto& [partition, next] : txn_offsets) offsets.push_back(RdKafka::TopicPartition::create(kafka.topics.events, partition, next));
+      std::unique_ptr<RdKafka::ConsumerGroupMetadata> group(consumer->groupMetadata());
+      const auto t0 = Clock::now();
+      std::unique_ptr<RdKafka::Error> e(p.send_offsets_to_transaction(offsets, group.get(), 30000));
+      RdKafka::TopicPartition::destroy(offsets);
+      if (!e) e.reset(p.commit_transaction(30000));
+      metrics.kafka_commit(std::chrono::duration<double>(Clock::now() - t0).count());
+      if (e) {
+        if (e->txn_requires_abort()) std::unique_ptr<RdKafka::Error>(p.abort_transaction(30000));
+        return make_error("kafka.transaction", fmt::format("transaction not committed ({}); its input will be processed again", e->str()));
+      }
+      txn_offsets.clear();
+    } else {
+      std::unique_ptr<RdKafka::Error> e(p.commit_transaction(30000));  // nothing consumed: closes an empty transaction
+      if (e) return make_error("kafka.transaction", e->str());
+    }
+    std::unique_ptr<RdKafka::Error> begun(p.begin_transaction());
+    if (begun) return make_error("kafka.transaction", fmt::format("cannot begin a transaction: {}", begun->str()));
+    txn_started = Clock::now();
+    return Ok{};
   }
 
   // Commits, per partition, the furthest offset whose outputs are all acknowledged. Periodic
@@ -146,7 +182,9 @@ struct KafkaEngine::Impl : RdKafka::RebalanceCb {
     // commit, then let them go.
     std::vector<int> revoked;
     for (auto* tp : partitions) revoked.push_back(tp->partition());
-    if (err == RdKafka::ERR__REVOKE_PARTITIONS) {
+    if (kafka.exactly_once) {
+      if (auto committed = commit_transaction(); !committed) log->error("before revocation: {}", committed.error().message);
+    } else if (err == RdKafka::ERR__REVOKE_PARTITIONS) {
       if (auto flushed = producer->flush(std::chrono::seconds(30)); !flushed) log->error("before revocation: {}", flushed.error().message);
       commit_acknowledged(/*sync=*/true, &revoked);
     }
@@ -167,9 +205,23 @@ void KafkaEngine::request_stop() { impl_->stopping = true; }
 Result<RunStats> KafkaEngine::run_until_stopped() {
   Impl& m = *impl_;
   const auto started = Clock::now();
-  auto producer = KafkaProducer::create(m.kafka);
+  const std::string group = m.kafka.properties.contains("group.id") ? m.kafka.properties.at("group.id") : "sigflow-engine";
+  std::string transactional_id;
+  if (m.kafka.exactly_once) {
+    // Stable across restarts of this replica, so a restart fences its predecessor at once.
+    char host[256] = {0};
+    ::gethostname(host, sizeof host - 1);
+    transactional_id = m.kafka.properties.contains("transactional.id") ? m.kafka.properties.at("transactional.id")
+                                                                        : fmt::format("sigflow-{}-{}", group, host);
+  }
+  auto producer = KafkaProducer::create(m.kafka, transactional_id);
   if (!producer) return producer.error();
   m.producer = std::move(*producer);
+  if (m.kafka.exactly_once) {
+    std::unique_ptr<RdKafka::Error> begun(m.producer->handle().begin_transaction());
+    if (begun) return make_error("kafka.transaction", fmt::format("cannot begin a transaction: {}", begun->str()));
+    m.txn_started = Clock::now();
+  }
   auto conf = make_conf(m.kafka, {{"group.id", "sigflow-engine"},
                                   {"partition.assignment.strategy", "cooperative-sticky"},
                                   {"enable.auto.commit", "false"},
@@ -202,9 +254,9 @@ Result<RunStats> KafkaEngine::run_until_stopped() {
   signals.async_wait(on_signal);
   std::thread signal_thread([&io] { io.run(); });
 
-  m.log->info("consuming {} as group {} ({} rules); alerts to {}, dead letters to {}", m.kafka.topics.events,
-              m.kafka.properties.contains("group.id") ? m.kafka.properties.at("group.id") : "sigflow-engine", m.rules->rules().size(),
-              m.kafka.topics.alerts, m.kafka.topics.dlq);
+  m.log->info("consuming {} as group {} ({} rules); alerts to {}, dead letters to {}{}", m.kafka.topics.events, group,
+              m.rules->rules().size(), m.kafka.topics.alerts, m.kafka.topics.dlq,
+              m.kafka.exactly_once ? fmt::format("; exactly once (transactional.id {})", transactional_id) : "");
   m.metrics.set_ready(true);
   auto last_commit = Clock::now();
   std::optional<Error> failure;
@@ -219,15 +271,28 @@ Result<RunStats> KafkaEngine::run_until_stopped() {
       failure = make_error("kafka.delivery", *f);
       break;
     }
+    if (m.kafka.exactly_once && !m.txn_offsets.empty() && Clock::now() - m.txn_started >= kTransactionInterval) {
+      if (auto committed = m.commit_transaction(); !committed) {
+        failure = committed.error();
+        break;
+      }
+    }
     if (Clock::now() - last_commit >= kCommitInterval) {
-      m.commit_acknowledged(/*sync=*/false);
+      if (!m.kafka.exactly_once) m.commit_acknowledged(/*sync=*/false);
       m.update_lag();
       last_commit = Clock::now();
     }
   }
   m.metrics.set_ready(false);
-  if (auto flushed = m.producer->flush(std::chrono::seconds(30)); !flushed && !failure) failure = flushed.error();
-  m.commit_acknowledged(/*sync=*/true);
+  if (m.kafka.exactly_once) {
+    if (!failure) {
+      if (auto committed = m.commit_transaction(); !committed) failure = committed.error();
+    }
+    std::unique_ptr<RdKafka::Error>(m.producer->handle().abort_transaction(10000));  // the empty one just begun
+  } else {
+    if (auto flushed = m.producer->flush(std::chrono::seconds(30)); !flushed && !failure) failure = flushed.error();
+    m.commit_acknowledged(/*sync=*/true);
+  }
   m.consumer->close();
   m.processor.flush_sinks();
   signals.cancel();

@@ -48,13 +48,15 @@ struct KafkaProducer::Impl : RdKafka::DeliveryReportCb {
 
 KafkaProducer::KafkaProducer() : impl_(std::make_unique<Impl>()) {}
 
-Result<std::unique_ptr<KafkaProducer>> KafkaProducer::create(const KafkaConfig& config) {
+Result<std::unique_ptr<KafkaProducer>> KafkaProducer::create(const KafkaConfig& config, const std::string& transactional_id) {
   std::unique_ptr<KafkaProducer> p(new KafkaProducer());
-  auto conf = make_conf(config, {{"enable.idempotence", "true"},
-                                 {"acks", "all"},
-                                 {"linger.ms", "5"},
-                                 {"compression.type", "lz4"},
-                                 {"message.max.bytes", "4194304"}});
+  std::map<std::string, std::string> defaults = {{"enable.idempotence", "true"},
+                                                 {"acks", "all"},
+                                                 {"linger.ms", "5"},
+                                                 {"compression.type", "lz4"},
+                                                 {"message.max.bytes", "4194304"}};
+  if (!transactional_id.empty()) defaults["transactional.id"] = transactional_id;
+  auto conf = make_conf(config, defaults);
   if (!conf) return conf.error();
   std::string err;
   if ((*conf)->set("dr_cb", static_cast<RdKafka::DeliveryReportCb*>(p->impl_.get()), err) != RdKafka::Conf::CONF_OK) {
@@ -62,6 +64,10 @@ Result<std::unique_ptr<KafkaProducer>> KafkaProducer::create(const KafkaConfig& 
   }
   p->impl_->producer.reset(RdKafka::Producer::create(conf->get(), err));
   if (!p->impl_->producer) return make_error("kafka.client", fmt::format("cannot create a Kafka producer: {}", err));
+  if (!transactional_id.empty()) {
+    std::unique_ptr<RdKafka::Error> e(p->impl_->producer->init_transactions(60000));
+    if (e) return make_error("kafka.transactions", fmt::format("cannot initialize transactions: {}", e->str()));
+  }
   Impl* impl = p->impl_.get();
   impl->poller = std::thread([impl] {
     while (!impl->stopping.load()) impl->producer->poll(50);
@@ -119,6 +125,8 @@ std::uint64_t KafkaProducer::acknowledged_through() const {
   std::lock_guard lock(impl_->mutex);
   return impl_->watermark;
 }
+
+RdKafka::Producer& KafkaProducer::handle() { return *impl_->producer; }
 
 std::optional<std::string> KafkaProducer::failure() const {
   std::lock_guard lock(impl_->mutex);

@@ -16,13 +16,19 @@
 #include "sigflow/bus.hpp"
 #include "sigflow/result.hpp"
 
+namespace RdKafka {
+class Producer;
+}
+
 namespace sigflow::kafka {
 
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
 class KafkaProducer {
  public:
-  static Result<std::unique_ptr<KafkaProducer>> create(const KafkaConfig& config);
+  // With a `transactional_id` the producer is transactional (exactly_once): transactions are
+  // initialized here and driven through handle().
+  static Result<std::unique_ptr<KafkaProducer>> create(const KafkaConfig& config, const std::string& transactional_id = {});
   ~KafkaProducer();  // flushes (bounded), then stops
 
   // Queues a message; blocks while librdkafka's queue is full. Returns its sequence number.
@@ -35,6 +41,7 @@ class KafkaProducer {
   std::uint64_t acknowledged_through() const;
   // The first delivery failure, if any (sticky).
   std::optional<std::string> failure() const;
+  RdKafka::Producer& handle();
 
  private:
   KafkaProducer();
