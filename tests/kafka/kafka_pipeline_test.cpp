@@ -308,5 +308,20 @@ TEST_F(KafkaPipeline, ExactlyOnceAnEngineKilledMidStreamLeavesEveryAlertExactlyO
   std::cerr << "alerts visible before the kill: " << before_kill << " of " << kEvents << "\n";
 }
 
+TEST_F(KafkaPipeline, SlowAcknowledgementsPauseThePartitionsAndEverythingStillArrives) {
+  // Alerts are acknowledged in batches half a second apart, and at most 2 may be in flight:
+  // the engine must pause, keep polling, resume, and lose nothing.
+  configure(brokers(), "", "  max_unacknowledged: 2\n  linger.ms: 500\n");
+  ASSERT_EQ(test::run_sigflow({"connect", "--config", config_, "--once"}).code, 0);
+  test::Process engine(SIGFLOW_BINARY, {"run", "--config", config_});
+  const auto alerts = await_messages(topic("alerts"), 16);
+  engine.signal(SIGTERM);
+  ASSERT_EQ(engine.wait(30s), 0) << engine.err();
+  EXPECT_EQ(alerts.size(), 16u);
+  test::expect_demo_alerts(test::parse_alert_lines(joined(alerts)));
+  EXPECT_NE(engine.err().find("pausing"), std::string::npos) << engine.err();
+  EXPECT_NE(engine.err().find("resuming"), std::string::npos) << engine.err();
+}
+
 }  // namespace
 }  // namespace sigflow

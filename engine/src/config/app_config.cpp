@@ -311,6 +311,8 @@ class ConfigLoader {
         auto n = v.IsScalar() ? parse_size(v.Scalar()) : Result<std::uint64_t>(make_error("config.type", "not a scalar"));
         if (!n || *n == 0) y_.error(v, "config.type", "'kafka.max_event_bytes' must be a size such as 1MiB");
         else k.max_event_bytes = *n;
+      } else if (key == "max_unacknowledged") {
+        if (auto n = positive(node, key, "'kafka'")) k.max_unacknowledged = *n;
       } else if (key == "exactly_once") {
         if (auto b = y_.boolean(node, key, "'kafka'")) k.exactly_once = *b;
       } else if (key.find('.') != std::string::npos) {
@@ -319,7 +321,7 @@ class ConfigLoader {
       } else {
         y_.error(kv.first, "config.unknown_key",
                  fmt::format("unknown key '{}' in 'kafka' (sigflow keys: topics, partitions, replication_factor, retention, "
-                             "max_event_bytes, exactly_once; librdkafka properties have a dot, such as bootstrap.servers)", key));
+                             "max_event_bytes, max_unacknowledged, exactly_once; librdkafka properties have a dot, such as bootstrap.servers)", key));
       }
     }
     if (!k.properties.contains("bootstrap.servers")) {

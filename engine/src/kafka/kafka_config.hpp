@@ -25,6 +25,9 @@ struct KafkaConfig {
   std::chrono::milliseconds retention{std::chrono::hours(24 * 7)};
   // Events larger than this are dead-lettered by the engine.
   std::uint64_t max_event_bytes = 1u << 20;
+  // Backpressure: the engine pauses its partitions while this many outputs (alerts, dead
+  // letters) wait for acknowledgement, and resumes below half of it.
+  std::uint64_t max_unacknowledged = 50000;
   // The engine writes alerts, dead letters and its input offsets in Kafka transactions.
   bool exactly_once = false;
 };

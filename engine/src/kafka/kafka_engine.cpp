@@ -159,6 +159,30 @@ struct KafkaEngine::Impl : RdKafka::RebalanceCb {
     RdKafka::TopicPartition::destroy(offsets);
   }
 
+  bool paused = false;
+
+  // Backpressure: with kafka.max_unacknowledged outputs waiting for the cluster (slow or
+  // unreachable), the assigned partitions are paused; consume() keeps serving rebalances and
+  // the poll interval meanwhile, and fetching resumes below half of it.
+  void apply_backpressure() {
+    const std::uint64_t in_flight = producer->produced() - producer->acknowledged_through();
+    const bool pause = !paused && in_flight > kafka.max_unacknowledged;
+    const bool resume = paused && in_flight <= kafka.max_unacknowledged / 2;
+    if (!pause && !resume) return;
+    std::vector<RdKafka::TopicPartition*> assigned;
+    if (consumer->assignment(assigned) != RdKafka::ERR_NO_ERROR) return;
+    if (pause) {
+      consumer->pause(assigned);
+      paused = true;
+      log->warn("{} outputs not yet acknowledged: pausing {} partitions", in_flight, assigned.size());
+    } else {
+      consumer->resume(assigned);
+      paused = false;
+      log->info("outputs acknowledged: resuming {} partitions", assigned.size());
+    }
+    RdKafka::TopicPartition::destroy(assigned);
+  }
+
   void update_lag() {
     std::vector<RdKafka::TopicPartition*> assigned;
     if (consumer->assignment(assigned) != RdKafka::ERR_NO_ERROR) return;
@@ -175,7 +199,8 @@ struct KafkaEngine::Impl : RdKafka::RebalanceCb {
   void rebalance_cb(RdKafka::KafkaConsumer* c, RdKafka::ErrorCode err, std::vector<RdKafka::TopicPartition*>& partitions) override {
     if (err == RdKafka::ERR__ASSIGN_PARTITIONS) {
       if (!partitions.empty()) log->info("assigned {} partitions of {}", partitions.size(), kafka.topics.events);
-      if (auto e = c->incremental_assign(partitions)) log->error("assign failed: {}", e->str());
+      if (std::unique_ptr<RdKafka::Error> e(c->incremental_assign(partitions)); e) log->error("assign failed: {}", e->str());
+      if (paused) c->pause(partitions);  // under backpressure, new partitions wait too
       return;
     }
     // Revoked (or lost): everything consumed from them was processed; wait for its outputs,
@@ -190,7 +215,7 @@ struct KafkaEngine::Impl : RdKafka::RebalanceCb {
     }
     for (int p : revoked) pending.erase(p);
     log->info("{} {} partitions", err == RdKafka::ERR__REVOKE_PARTITIONS ? "revoked" : "lost", partitions.size());
-    if (auto e = c->incremental_unassign(partitions)) log->error("unassign failed: {}", e->str());
+    if (std::unique_ptr<RdKafka::Error> e(c->incremental_unassign(partitions)); e) log->error("unassign failed: {}", e->str());
   }
 };
 
@@ -261,6 +286,7 @@ Result<RunStats> KafkaEngine::run_until_stopped() {
   auto last_commit = Clock::now();
   std::optional<Error> failure;
   while (!m.stopping.load()) {
+    m.apply_backpressure();
     std::unique_ptr<RdKafka::Message> msg(m.consumer->consume(100));
     if (msg->err() == RdKafka::ERR_NO_ERROR) {
       m.handle(*msg);
