@@ -11,6 +11,7 @@
 #include "common/json_mapper.hpp"
 #include "sigflow/hash.hpp"
 #include "sigflow/http_server.hpp"
+#include "sigflow/json_writer.hpp"
 #include "sigflow/log.hpp"
 #include "sigflow/secrets.hpp"
 #include "sigflow/text.hpp"
@@ -41,12 +42,7 @@ bool loopback(const std::string& host) { return host.rfind("127.", 0) == 0 || ho
 HttpServerReply json_reply(unsigned status, const std::string& body) { return {status, "application/json", body + "\n"}; }
 
 std::string json_error(const std::string& message) {
-  std::string escaped;
-  for (char c : message) {
-    if (c == '"' || c == '\\') escaped.push_back('\\');
-    if (static_cast<unsigned char>(c) >= 0x20) escaped.push_back(c);
-  }
-  return fmt::format(R"({{"error": "{}"}})", escaped);
+  return json::Writer().begin_object().field("error", message).end_object().take();
 }
 
 class WebhookSource final : public Source {

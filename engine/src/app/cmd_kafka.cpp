@@ -6,10 +6,7 @@
 
 #include "app/commands.hpp"
 #include "app/startup.hpp"
-#include "config/app_config.hpp"
-#include "connectors.hpp"
 #include "kafka/kafka_client.hpp"
-#include "sinks/builtin_sinks.hpp"
 
 namespace sigflow::app {
 
@@ -23,17 +20,13 @@ Command add_kafka_commands(CLI::App& app) {
   init->add_option("--timeout", *timeout, "seconds to wait for the cluster")->capture_default_str();
   return [init, config, timeout]() -> std::optional<int> {
     if (!init->parsed()) return std::nullopt;
-    SourceRegistry sources;
-    register_builtin_connectors(sources);
-    SinkRegistry sinks;
-    register_builtin_sinks(sinks);
-    auto loaded = load_app_config(*config, sources, sinks, sigflow_environment(), /*require_rules=*/false);
-    if (!report(loaded.diagnostics)) return kExitUsage;
-    if (!loaded.value->kafka) {
+    auto loaded = load_config(*config, /*require_rules=*/false);
+    if (!loaded) return kExitUsage;
+    if (!loaded->kafka) {
       fmt::print(stderr, "error: {} has no kafka: section (or set SIGFLOW_KAFKA_BROKERS)\n", *config);
       return kExitUsage;
     }
-    const KafkaConfig& k = *loaded.value->kafka;
+    const KafkaConfig& k = *loaded->kafka;
     auto reports = kafka::create_topics(k, std::chrono::seconds(*timeout));
     if (!reports) {
       fmt::print(stderr, "error: {}\n", reports.error().message);

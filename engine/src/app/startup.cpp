@@ -13,13 +13,32 @@ bool report(const std::vector<Diagnostic>& diagnostics) {
   return !has_errors(diagnostics);
 }
 
+namespace {
+
+std::optional<AppConfig> load_config(const std::string& config_file, bool require_rules, const SourceRegistry& sources,
+                                     const SinkRegistry& sinks) {
+  auto loaded = load_app_config(config_file, sources, sinks, sigflow_environment(), require_rules);
+  if (!report(loaded.diagnostics)) return std::nullopt;
+  return std::move(*loaded.value);
+}
+
+}  // namespace
+
+std::optional<AppConfig> load_config(const std::string& config_file, bool require_rules) {
+  SourceRegistry sources;
+  register_builtin_connectors(sources);
+  SinkRegistry sinks;
+  register_builtin_sinks(sinks);
+  return load_config(config_file, require_rules, sources, sinks);
+}
+
 std::optional<Startup> start_up(const std::string& config_file, const std::string& log_level_override, bool with_rules) {
   Startup s;
   register_builtin_connectors(s.registry);
   register_builtin_sinks(s.sink_factories);
-  auto loaded = load_app_config(config_file, s.registry, s.sink_factories, sigflow_environment(), with_rules);
-  if (!report(loaded.diagnostics)) return std::nullopt;
-  s.config = std::move(*loaded.value);
+  auto config = load_config(config_file, with_rules, s.registry, s.sink_factories);
+  if (!config) return std::nullopt;
+  s.config = std::move(*config);
   const std::string level = log_level_override.empty() ? s.config.log_level : log_level_override;
   if (!set_log_level(level)) {
     fmt::print(stderr, "error: unknown log level '{}' (use trace, debug, info, warn, error, critical or off)\n", level);

@@ -29,6 +29,10 @@ struct Startup {
   std::vector<std::unique_ptr<Sink>> sinks;
 };
 
+// The configuration validated against the built-in connectors and sinks, or nullopt after
+// printing the diagnostics.
+std::optional<AppConfig> load_config(const std::string& config_file, bool require_rules);
+
 // Everything `run` (with_rules) or `connect` (without) needs, or nullopt after printing what
 // to fix. In Kafka mode `run` builds no sources (`connect` runs them, and owns their state).
 std::optional<Startup> start_up(const std::string& config_file, const std::string& log_level_override, bool with_rules = true);

@@ -1,7 +1,7 @@
 #include "sigflow/event.hpp"
 
 #include "json_reader.hpp"
-#include "json_writer.hpp"
+#include "sigflow/json_writer.hpp"
 #include "sigflow/hash.hpp"
 
 namespace sigflow {

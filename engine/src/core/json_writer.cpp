@@ -1,4 +1,4 @@
-#include "json_writer.hpp"
+#include "sigflow/json_writer.hpp"
 
 #include <simdjson.h>
 

@@ -2,15 +2,9 @@
 
 #include <librdkafka/rdkafkacpp.h>
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
-
 #include <atomic>
-#include <csignal>
-#include <cstdlib>
 #include <deque>
 #include <map>
-#include <thread>
 
 #include <unistd.h>
 
@@ -20,11 +14,11 @@
 #include "kafka/kafka_producer.hpp"
 #include "runtime/admin_endpoint.hpp"
 #include "runtime/event_processor.hpp"
+#include "runtime/stop_signals.hpp"
 #include "sigflow/log.hpp"
 
 namespace sigflow::kafka {
 
-namespace asio = boost::asio;
 using Clock = std::chrono::steady_clock;
 
 namespace {
@@ -264,20 +258,7 @@ Result<RunStats> KafkaEngine::run_until_stopped() {
   auto admin = start_admin_endpoint(m.config.admin, m.metrics, m.stopping);
   if (!admin) return admin.error();
 
-  // SIGINT/SIGTERM: stop consuming, commit, leave the group; a second signal exits at once.
-  asio::io_context io;
-  asio::signal_set signals(io, SIGINT, SIGTERM);
-  std::function<void(const boost::system::error_code&, int)> on_signal = [&](const boost::system::error_code& ec, int sig) {
-    if (ec) return;
-    if (m.stopping.exchange(true)) {
-      m.log->warn("second signal {}: exiting without committing", sig);
-      std::_Exit(1);
-    }
-    m.log->info("signal {}: committing and leaving the consumer group", sig);
-    signals.async_wait(on_signal);
-  };
-  signals.async_wait(on_signal);
-  std::thread signal_thread([&io] { io.run(); });
+  StopSignals signals("committing and leaving the consumer group", [&m] { m.stopping = true; });
 
   m.log->info("consuming {} as group {} ({} rules); alerts to {}, dead letters to {}{}", m.kafka.topics.events, group,
               m.rules->rules().size(), m.kafka.topics.alerts, m.kafka.topics.dlq,
@@ -321,20 +302,12 @@ Result<RunStats> KafkaEngine::run_until_stopped() {
   }
   m.consumer->close();
   m.processor.flush_sinks();
-  signals.cancel();
-  io.stop();
-  signal_thread.join();
   if (*admin) (*admin)->stop();
   if (failure) return *failure;
 
   RunStats stats;
-  const EngineCounts& c = m.processor.counts();
+  stats.add(m.processor.counts());
   stats.events = m.events;
-  stats.alerts = c.alerts;
-  stats.suppressed = c.suppressed;
-  stats.sink_errors = c.sink_errors;
-  stats.evaluation_errors = c.evaluation_errors;
-  stats.alerts_by_signal = c.alerts_by_signal;
   stats.dead_letters = m.dead_letters;
   stats.seconds = std::chrono::duration<double>(Clock::now() - started).count();
   return stats;

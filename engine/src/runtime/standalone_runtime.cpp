@@ -3,15 +3,12 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 
 #include <chrono>
 #include <condition_variable>
-#include <csignal>
 #include <cstdio>
-#include <cstdlib>
 #include <mutex>
 #include <random>
 #include <thread>
@@ -21,8 +18,8 @@
 #include "runtime/event_processor.hpp"
 #include "bus/in_process_bus.hpp"
 #include "runtime/admin_endpoint.hpp"
+#include "runtime/stop_signals.hpp"
 #include "sigflow/log.hpp"
-#include "sigflow/time.hpp"
 
 namespace sigflow {
 
@@ -206,12 +203,7 @@ struct StandaloneRuntime::Impl final : PushReceiver {
     processor.flush_sinks();
     metrics.set_ready(false);
     std::lock_guard lock(stats_mutex);
-    const EngineCounts& c = processor.counts();
-    stats.alerts = c.alerts;
-    stats.suppressed = c.suppressed;
-    stats.sink_errors += c.sink_errors;
-    stats.evaluation_errors = c.evaluation_errors;
-    stats.alerts_by_signal = c.alerts_by_signal;
+    stats.add(processor.counts());
     stats.seconds = std::chrono::duration<double>(Clock::now() - started).count();
     return stats;
   }
@@ -267,19 +259,7 @@ Result<RunStats> StandaloneRuntime::run_until_stopped() {
     }
   }
 
-  // A second SIGINT/SIGTERM while draining exits at once.
-  asio::signal_set signals(io, SIGINT, SIGTERM);
-  std::function<void(const boost::system::error_code&, int)> on_signal = [&](const boost::system::error_code& ec, int sig) {
-    if (ec) return;
-    if (m.stopping.load()) {
-      m.log->warn("second signal {}: exiting without draining", sig);
-      std::_Exit(1);
-    }
-    m.log->info("signal {}: draining and shutting down", sig);
-    m.signal_stop();
-    signals.async_wait(on_signal);
-  };
-  signals.async_wait(on_signal);
+  StopSignals signals("draining and shutting down", [&m] { m.signal_stop(); });
 
   std::vector<std::unique_ptr<asio::steady_timer>> timers;
   std::function<void(std::size_t, std::chrono::milliseconds)> schedule = [&](std::size_t i, std::chrono::milliseconds delay) {
@@ -319,9 +299,6 @@ Result<RunStats> StandaloneRuntime::run_until_stopped() {
   });
   for (auto& source : m.sources) source->stop();  // push sources: no new deliveries
   RunStats stats = m.finish(started);
-  asio::post(io, [&] {
-    signals.cancel();
-  });
   if (*admin) (*admin)->stop();
   guard.reset();
   io.stop();

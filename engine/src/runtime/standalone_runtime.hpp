@@ -18,6 +18,7 @@
 #include "config/app_config.hpp"
 #include "metrics/metrics.hpp"
 #include "rules/rule_set.hpp"
+#include "runtime/event_processor.hpp"
 #include "sigflow/bus.hpp"
 #include "sigflow/sink.hpp"
 #include "sigflow/source.hpp"
@@ -36,6 +37,15 @@ struct RunStats {
   std::map<std::string, std::size_t> alerts_by_signal;
   std::vector<std::string> failed_sources;
   double seconds = 0;
+
+  // Adds what the engine thread counted.
+  void add(const EngineCounts& engine) {
+    alerts += engine.alerts;
+    suppressed += engine.suppressed;
+    sink_errors += engine.sink_errors;
+    evaluation_errors += engine.evaluation_errors;
+    for (const auto& [signal, n] : engine.alerts_by_signal) alerts_by_signal[signal] += n;
+  }
 };
 
 class StandaloneRuntime {

@@ -1,0 +1,54 @@
+#include "runtime/stop_signals.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include <atomic>
+#include <csignal>
+#include <cstdlib>
+#include <thread>
+
+#include "sigflow/log.hpp"
+
+namespace sigflow {
+
+namespace asio = boost::asio;
+
+struct StopSignals::Impl {
+  asio::io_context io;
+  asio::signal_set signals{io, SIGINT, SIGTERM};
+  std::string what;
+  std::function<void()> on_first;
+  bool signalled = false;  // touched on the signal thread only
+  std::thread thread;
+
+  void wait() {
+    signals.async_wait([this](const boost::system::error_code& ec, int sig) {
+      if (ec) return;
+      if (signalled) {
+        logger("runtime")->warn("second signal {}: exiting at once", sig);
+        std::_Exit(1);
+      }
+      signalled = true;
+      logger("runtime")->info("signal {}: {}", sig, what);
+      on_first();
+      wait();
+    });
+  }
+};
+
+StopSignals::StopSignals(std::string what, std::function<void()> on_first) : impl_(std::make_unique<Impl>()) {
+  impl_->what = std::move(what);
+  impl_->on_first = std::move(on_first);
+  impl_->wait();
+  impl_->thread = std::thread([impl = impl_.get()] { impl->io.run(); });
+}
+
+StopSignals::~StopSignals() {
+  asio::post(impl_->io, [impl = impl_.get()] { impl->signals.cancel(); });
+  impl_->io.stop();
+  impl_->thread.join();
+}
+
+}  // namespace sigflow

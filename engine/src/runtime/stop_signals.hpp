@@ -1,0 +1,24 @@
+#pragma once
+// StopSignals: SIGINT/SIGTERM for the long-running modes, watched on a thread of its own. The
+// first signal logs "signal N: <what>" and calls on_first(); a second one, while that shutdown
+// runs, exits at once with status 1. Listening ends when the object is destroyed. Asio stays in
+// the .cpp.
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace sigflow {
+
+class StopSignals {
+ public:
+  StopSignals(std::string what, std::function<void()> on_first);
+  ~StopSignals();
+  StopSignals(const StopSignals&) = delete;
+  StopSignals& operator=(const StopSignals&) = delete;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace sigflow
