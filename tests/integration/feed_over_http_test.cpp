@@ -26,6 +26,18 @@ class FeedOverHttp : public ::testing::Test {
   std::unique_ptr<HttpClient> http_ = make_curl_http_client();
 };
 
+TEST_F(FeedOverHttp, GzipBodiesAreDecompressed) {
+  const std::string gz = test::read_file(test::fixture("compressed/cloud-news.rss.xml.gz"));
+  server_.route("/gz.xml", {200, "application/rss+xml", gz, {{"Content-Encoding", "gzip"}}});
+  auto resp = get("/gz.xml");
+  ASSERT_TRUE(resp.ok()) << resp.error().message;
+  EXPECT_EQ(resp->body, test::read_file(test::source_dir() / "config" / "samples" / "cloud-news.rss.xml"));
+  EXPECT_NE(server_.requests()[0].headers.at("accept-encoding").find("gzip"), std::string::npos);
+  auto parsed = feed::parse_feed(resp->body, server_.url("/gz.xml"));
+  ASSERT_TRUE(parsed.ok());
+  EXPECT_EQ(parsed->items.size(), 12u);
+}
+
 TEST_F(FeedOverHttp, FetchesAndParsesAGbkFeedServedWithACharset) {
   server_.route("/gbk.xml", {200, "application/rss+xml; charset=GBK", test::read_file(test::fixture("feeds/gbk.xml"))});
   auto resp = get("/gbk.xml");

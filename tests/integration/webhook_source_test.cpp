@@ -95,6 +95,34 @@ admin:
   EXPECT_EQ(p.err().find(kSecret), std::string::npos);
 }
 
+TEST(Webhook, ABearerTokenFromAFileGuardsTheEndpoint) {
+  test::TempDir dir;
+  test::write_file(dir / "token", "tok-5f2c\n");  // a trailing newline, as secret files have
+  const auto config = dir / "sigflow.yaml";
+  test::write_file(config, fmt::format("sources:\n  - {{id: pushed, type: webhook, url: 'http://127.0.0.1:0/in', token: '${{file:{}}}'}}\n",
+                                       (dir / "token").string()));
+  test::Process p(SIGFLOW_BINARY, {"connect", "--config", config.string()});
+  const std::uint16_t port = p.wait_for_port("accepting pushes on http://127.0.0.1:");
+  ASSERT_NE(port, 0) << p.err();
+  const std::string body = R"({"id": "x1", "title": "UCloud 上线 DeepSeek"})";  // one object is one item
+  auto push = [&](const std::string& auth) {
+    return test::http_request("POST", "127.0.0.1", port, "/in", {{"Authorization", auth}, {"Content-Type", "application/json"}}, body);
+  };
+  auto wrong = push("Bearer tok-0000");
+  EXPECT_EQ(wrong.status, 401u);
+  EXPECT_EQ(wrong.headers["www-authenticate"], "Bearer");
+  EXPECT_NE(wrong.body.find("missing or wrong bearer token"), std::string::npos) << wrong.body;
+  auto right = push("Bearer tok-5f2c");
+  EXPECT_EQ(right.status, 202u) << right.body;
+  ASSERT_TRUE(p.wait_for_log("source 'pushed': 1 new events")) << p.err();
+  p.signal(SIGTERM);
+  ASSERT_EQ(p.wait(std::chrono::seconds(20)), 0) << p.err();
+  const auto lines = test::lines_of(p.out());
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_NE(lines[0].find("UCloud 上线 DeepSeek"), std::string::npos);
+  EXPECT_EQ(p.err().find("tok-5f2c"), std::string::npos);
+}
+
 TEST(Webhook, ListeningBeyondLoopbackNeedsAuthentication) {
   test::TempDir dir;
   const auto config = dir / "sigflow.yaml";

@@ -110,6 +110,11 @@ kafka:
 };
 
 TEST_F(KafkaPipeline, ConnectorAndEngineProcessesGiveTheStandaloneAlerts) {
+  auto init_again = test::run_sigflow({"kafka", "init", "--config", config_});  // SetUp created them
+  EXPECT_EQ(init_again.code, 0) << init_again.err;
+  EXPECT_NE(init_again.out.find(fmt::format("{}.alerts", prefix_)), std::string::npos);
+  EXPECT_NE(init_again.out.find("exists"), std::string::npos) << init_again.out;
+  EXPECT_EQ(init_again.out.find("created"), std::string::npos) << init_again.out;
   auto connect = test::run_sigflow({"connect", "--config", config_, "--once"});
   ASSERT_EQ(connect.code, 0) << connect.err;
   EXPECT_NE(connect.err.find(fmt::format("30 events to Kafka topic {}", topic("events"))), std::string::npos) << connect.err;

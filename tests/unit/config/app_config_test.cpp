@@ -177,6 +177,44 @@ TEST_F(AppConfigTest, AdminListenMustBeAnIpAddress) {
   EXPECT_EQ(v6.value->admin.host, "::1");
 }
 
+TEST_F(AppConfigTest, KafkaSectionPassesLibrdkafkaPropertiesThroughAndChecksItsOwnKeys) {
+  auto r = load(R"(rules: [r.yaml]
+kafka:
+  bootstrap.servers: k1:9092,k2:9092
+  sasl.password: ${env:KAFKA_PASSWORD}
+  topics: {events: e, alerts: a, dlq: d}
+  partitions: 12
+  retention: 3d
+  max_event_bytes: 64KiB
+  max_unacknowledged: 10
+  exactly_once: true
+)");
+  ASSERT_TRUE(r.value) << first_error(r);
+  const KafkaConfig& k = *r.value->kafka;
+  EXPECT_EQ(k.properties.at("bootstrap.servers"), "k1:9092,k2:9092");
+  EXPECT_EQ(k.properties.at("sasl.password"), "${env:KAFKA_PASSWORD}");  // resolved when a client is made
+  EXPECT_EQ(k.topics.events, "e");
+  EXPECT_EQ(k.topics.dlq, "d");
+  EXPECT_EQ(k.partitions, 12);
+  EXPECT_EQ(k.retention, std::chrono::hours(72));
+  EXPECT_EQ(k.max_event_bytes, 64u * 1024);
+  EXPECT_EQ(k.max_unacknowledged, 10u);
+  EXPECT_TRUE(k.exactly_once);
+
+  EXPECT_NE(first_error(load("rules: [r.yaml]\nkafka:\n  bootstrap.servers: k:1\n  brokers: k:1\n")).find("unknown key 'brokers' in 'kafka'"),
+            std::string::npos);
+  EXPECT_NE(first_error(load("rules: [r.yaml]\nkafka:\n  group.id: g\n")).find("'kafka' needs bootstrap.servers"), std::string::npos);
+  EXPECT_NE(first_error(load("rules: [r.yaml]\nkafka:\n  bootstrap.servers: k:1\n  retention: soon\n")).find("'kafka.retention' must be a duration"),
+            std::string::npos);
+
+  // SIGFLOW_KAFKA_BROKERS alone turns Kafka mode on.
+  auto env = load("rules: [r.yaml]\n", {{"SIGFLOW_KAFKA_BROKERS", "127.0.0.1:19092"}});
+  ASSERT_TRUE(env.value) << first_error(env);
+  ASSERT_TRUE(env.value->kafka.has_value());
+  EXPECT_EQ(env.value->kafka->properties.at("bootstrap.servers"), "127.0.0.1:19092");
+  EXPECT_FALSE(load("rules: [r.yaml]\n").value->kafka.has_value());
+}
+
 TEST_F(AppConfigTest, ShippedConfigFilesValidate) {
   std::size_t checked = 0;
   for (const auto& entry : std::filesystem::recursive_directory_iterator(test::source_dir() / "config")) {
