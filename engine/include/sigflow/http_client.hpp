@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "sigflow/result.hpp"
@@ -21,6 +22,10 @@ struct HttpRequest {
   std::chrono::milliseconds timeout{30'000};  // whole transfer
   std::uint64_t max_bytes = 16u << 20;        // larger bodies are an error, never truncated
   int max_redirects = 5;
+  bool verify_tls = true;  // peer certificate and host name; off only for tests and labs
+  std::string ca_file;     // PEM bundle to trust instead of the system's
+  // true: 4xx and 5xx answers are returned as responses (deliveries judge them), not errors.
+  bool statuses_as_responses = false;
 };
 
 struct HttpResponse {
@@ -30,6 +35,7 @@ struct HttpResponse {
   std::string etag;          // validators for the next conditional request
   std::string last_modified;
   std::string body;
+  std::optional<std::chrono::milliseconds> retry_after;  // from Retry-After (seconds or HTTP date)
 };
 
 // A 304 answer to a conditional request (If-None-Match / If-Modified-Since) is a success with

@@ -20,6 +20,10 @@ class Writer {
   Writer& value(std::string_view v);
   Writer& value(const char* v) { return value(std::string_view(v)); }
   Writer& value(double v);
+  Writer& value(bool v);
+  Writer& value(int v) { return value(static_cast<double>(v)); }
+  // An already serialized JSON value (e.g. an alert's to_json()), inserted as it is.
+  Writer& raw(std::string_view json);
   // key + string value, skipped when the value is empty and omit_empty is set.
   Writer& field(std::string_view k, std::string_view v, bool omit_empty = false);
   Writer& string_array(std::string_view k, const std::vector<std::string>& values);

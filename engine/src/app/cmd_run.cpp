@@ -5,6 +5,7 @@
 
 #include "app/commands.hpp"
 #include "app/startup.hpp"
+#include "delivery/alert_delivery.hpp"
 #include "kafka/kafka_engine.hpp"
 #include "runtime/standalone_runtime.hpp"
 #include "sigflow/log.hpp"
@@ -38,12 +39,20 @@ Command add_run_command(CLI::App& app) {
     auto startup = start_up(opts->config, opts->log_level);
     if (!startup) return kExitUsage;
     Metrics metrics;
+    auto delivery = delivery::AlertDelivery::create(startup->config, std::move(startup->sinks), metrics);
+    if (!delivery) {
+      fmt::print(stderr, "error: {}\n", delivery.error().message);
+      return kExitUsage;
+    }
+    if (!(*delivery)->durable() && startup->config.sinks.size() > 0) {
+      logger("run")->info("no state.dir: alerts wait for delivery in memory and are lost if sigflow stops before delivering them");
+    }
     if (startup->config.kafka) {
       if (opts->once) {
         fmt::print(stderr, "error: --once is for standalone mode; in Kafka mode the engine consumes until stopped\n");
         return kExitUsage;
       }
-      kafka::KafkaEngine engine(startup->config, startup->rules, std::move(startup->sinks), metrics);
+      kafka::KafkaEngine engine(startup->config, startup->rules, std::move(*delivery), metrics);
       auto stats = engine.run_until_stopped();
       if (!stats) {
         fmt::print(stderr, "error: {}\n", stats.error().message);
@@ -55,7 +64,7 @@ Command add_run_command(CLI::App& app) {
     }
     const std::size_t source_count = startup->sources.size();
     if (source_count == 0) logger("run")->warn("no sources configured: nothing will be polled");
-    StandaloneRuntime runtime(startup->config, startup->rules, std::move(startup->sources), std::move(startup->sinks), metrics);
+    StandaloneRuntime runtime(startup->config, startup->rules, std::move(startup->sources), std::move(*delivery), metrics);
     if (opts->once) {
       const RunStats stats = runtime.run_once();
       print_summary(stats, source_count);

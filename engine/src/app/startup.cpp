@@ -60,7 +60,7 @@ std::optional<Startup> start_up(const std::string& config_file, const std::strin
   if (s.config.state.dir.empty() || s.config.sources.empty()) {  // only sources keep state
     s.state = make_memory_state_store(s.config.state.memory_items);
   } else {
-    auto store = open_rocksdb_state_store(s.config.state.dir, s.config.state.retention);
+    auto store = open_rocksdb_state_store(s.config.state.dir + "/sources", s.config.state.retention);
     if (!store) {
       fmt::print(stderr, "error: {}\n", store.error().message);
       return std::nullopt;
@@ -76,8 +76,10 @@ std::optional<Startup> start_up(const std::string& config_file, const std::strin
     }
     s.sources.push_back(std::move(*source));
   }
+  s.delivery_http = make_curl_http_client({.max_per_host = 64});
+  SinkContext sink_context{*s.delivery_http, s.config.kafka ? s.config.kafka->properties : std::map<std::string, std::string>{}};
   for (const SinkSpec& spec : with_rules ? s.config.sinks : std::vector<SinkSpec>{}) {
-    auto sink = s.sink_factories.find(spec.type)->create(spec);
+    auto sink = s.sink_factories.find(spec.type)->create(spec, sink_context);
     if (!sink) {
       fmt::print(stderr, "error: {}\n", sink.error().message);
       return std::nullopt;

@@ -26,7 +26,8 @@ struct Startup {
   std::unique_ptr<HttpClient> http;
   std::unique_ptr<StateStore> state;  // outlives the sources that hold its SourceStates
   std::vector<std::unique_ptr<Source>> sources;
-  std::vector<std::unique_ptr<Sink>> sinks;
+  std::unique_ptr<HttpClient> delivery_http;  // the HTTP sinks' client; outlives the sinks
+  std::vector<std::unique_ptr<Sink>> sinks;     // for delivery::AlertDelivery::create
 };
 
 // The configuration validated against the built-in connectors and sinks, or nullopt after

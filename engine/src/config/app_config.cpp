@@ -60,7 +60,7 @@ class ConfigLoader {
       if (root->IsNull()) {
         y_.error(*root, "config.empty", "configuration file is empty");
       } else if (y_.expect_map(*root, "the configuration")) {
-        y_.reject_unknown_keys(*root, {"sources", "rules", "sinks", "admin", "bus", "log", "state", "currency_rates", "kafka"}, "the configuration");
+        y_.reject_unknown_keys(*root, {"sources", "rules", "sinks", "routes", "delivery", "admin", "bus", "log", "state", "currency_rates", "kafka"}, "the configuration");
         load_sources((*root)["sources"]);
         load_rules((*root)["rules"]);
         load_sinks((*root)["sinks"]);
@@ -70,9 +70,12 @@ class ConfigLoader {
         load_state((*root)["state"]);
         load_rates((*root)["currency_rates"]);
         load_kafka((*root)["kafka"]);
+        load_delivery((*root)["delivery"]);
+        add_default_sink();
+        load_routes((*root)["routes"]);
       }
     }
-    if (config_.sinks.empty()) config_.sinks.push_back(SinkSpec{"stdout", "stdout", Settings{}});
+    add_default_sink();
     if (!has_errors(y_.diagnostics())) apply_env();
     if (require_rules_ && !has_errors(y_.diagnostics()) && config_.rule_paths.empty()) {
       y_.diagnostics().push_back(error_at({y_.file(), 0, 0}, "config.no_rules",
@@ -193,6 +196,9 @@ class ConfigLoader {
       spec.type = y_.scalar(s, "type", "a sink", true).value_or("");
       spec.id = y_.scalar(s, "id", "a sink").value_or(spec.type);
       const std::string what = fmt::format("sink '{}'", spec.id);
+      if (!spec.id.empty() && !valid_id(spec.id)) {
+        y_.error(s["id"] ? s["id"] : s, "config.id", fmt::format("{}: id may contain only letters, digits, '-', '_' and '.'", what));
+      }
       if (!spec.id.empty() && !ids.insert(spec.id).second) {
         y_.error(s, "config.duplicate_id", fmt::format("duplicate sink id '{}' (give each sink of one type its own 'id')", spec.id));
       } else if (!spec.id.empty()) {
@@ -205,8 +211,88 @@ class ConfigLoader {
       }
       if (factory != nullptr) {
         spec.settings = typed_settings(s, factory->settings, kSinkCommonKeys, what);
+        if (factory->check && !has_errors(y_.diagnostics())) {
+          if (auto ok = factory->check(spec.settings); !ok) y_.error(s, ok.error().code, fmt::format("{}: {}", what, ok.error().message));
+        }
       }
       config_.sinks.push_back(std::move(spec));
+    }
+  }
+
+  // Without a sinks: section, alerts go to stdout.
+  void add_default_sink() {
+    if (!config_.sinks.empty()) return;
+    const SinkFactory* f = sink_factories_.find("stdout");
+    config_.sinks.push_back(SinkSpec{"stdout", "stdout", f ? Settings(f->settings, {}) : Settings{}});
+  }
+
+  void load_delivery(const YAML::Node& node) {
+    if (!node || node.IsNull()) return;
+    if (!y_.expect_map(node, "'delivery'")) return;
+    y_.reject_unknown_keys(node, {"drain_timeout"}, "'delivery'");
+    if (auto v = y_.scalar(node, "drain_timeout", "'delivery'")) {
+      auto d = parse_duration(*v);
+      if (!d) y_.error(node["drain_timeout"], "config.type", fmt::format("'delivery.drain_timeout': {}", d.error().message));
+      else config_.drain_timeout = *d;
+    }
+  }
+
+  // routes: a list of {match, sinks, continue}; the last one, without match, is the default.
+  void load_routes(const YAML::Node& node) {
+    if (!node || node.IsNull()) return;
+    if (!y_.expect_sequence(node, "'routes'")) return;
+    std::set<std::string> sink_ids;
+    for (const auto& s : config_.sinks) sink_ids.insert(s.id);
+    for (const auto& r : node) {
+      if (!y_.expect_map(r, "a route")) continue;
+      y_.reject_unknown_keys(r, {"match", "sinks", "continue"}, "a route");
+      delivery::Route route;
+      route.line = r.Mark().line + 1;
+      const std::string what = fmt::format("the route at line {}", route.line);
+      if (const YAML::Node m = r["match"]; m && !m.IsNull() && y_.expect_map(m, "'match'")) {
+        y_.reject_unknown_keys(m, {"signal", "rule", "severity", "min_severity", "labels"}, "'match' (match on signal, rule, severity, min_severity or labels)");
+        auto values = [&](const char* key) {
+          std::set<std::string> out;
+          if (m[key]) for (auto& v : y_.string_list(m[key], fmt::format("'match.{}'", key))) out.insert(v);
+          return out;
+        };
+        route.signals = values("signal");
+        route.rules = values("rule");
+        route.severities = values("severity");
+        for (const auto& sev : route.severities) {
+          if (!parse_severity(sev)) y_.error(m["severity"], "config.value", fmt::format("{}: unknown severity '{}' (use info, warning or critical)", what, sev));
+        }
+        if (auto min = y_.scalar(m, "min_severity", "'match'")) {
+          if (auto sev = parse_severity(*min)) route.min_severity = *sev;
+          else y_.error(m["min_severity"], "config.value", fmt::format("{}: unknown severity '{}' (use info, warning or critical)", what, *min));
+        }
+        if (const YAML::Node labels = m["labels"]; labels && y_.expect_map(labels, "'match.labels'")) {
+          for (const auto& kv : labels) {
+            for (auto& v : y_.string_list(kv.second, fmt::format("'match.labels.{}'", kv.first.Scalar()))) route.labels[kv.first.Scalar()].insert(v);
+          }
+        }
+        if (route.is_default()) y_.error(m, "config.value", fmt::format("{}: 'match' is empty (leave it out for the default route)", what));
+      }
+      if (!r["sinks"]) {
+        y_.error(r, "config.missing_key", fmt::format("{} is missing 'sinks' (the sink ids its alerts go to)", what));
+      } else {
+        route.sinks = y_.string_list(r["sinks"], "'sinks' of a route");
+        for (const auto& id : route.sinks) {
+          if (!sink_ids.contains(id)) {
+            y_.error(r["sinks"], "config.unknown_sink", fmt::format("{}: no sink has the id '{}' (sinks: {})", what, id, fmt::join(sink_ids, ", ")));
+          }
+        }
+      }
+      if (auto c = y_.boolean(r, "continue", "a route")) route.continue_matching = *c;
+      if (!config_.routes.empty() && config_.routes.back().is_default()) {
+        y_.error(r, "config.route_order", fmt::format("{} comes after the default route (the one without 'match'), so it never matches: "
+                                                      "move the default route to the end", what));
+      }
+      config_.routes.push_back(std::move(route));
+    }
+    if (!config_.routes.empty() && !config_.routes.back().is_default()) {
+      y_.error(node, "config.no_default_route", "'routes' must end with a default route, one without 'match', so that no alert goes "
+                                                "nowhere (for example: - sinks: [stdout])");
     }
   }
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/diagnostic.hpp"
+#include "delivery/alert_router.hpp"
 #include "kafka/kafka_config.hpp"
 #include "sigflow/sink.hpp"
 #include "sigflow/source.hpp"
@@ -31,6 +32,9 @@ struct AppConfig {
   std::vector<SourceSpec> sources;
   std::vector<std::string> rule_paths;  // absolute
   std::vector<SinkSpec> sinks;
+  std::vector<delivery::Route> routes;  // empty: every alert to every sink
+  // At shutdown and at the end of --once, how long to wait for outboxes to empty.
+  std::chrono::milliseconds drain_timeout{10'000};
   AdminConfig admin;
   StateConfig state;
   std::size_t bus_capacity = 1024;

@@ -25,12 +25,25 @@ std::string hex(const unsigned char* bytes, std::size_t n) {
 
 }  // namespace
 
-std::string hmac_sha256_hex(std::string_view key, std::string_view data) {
+std::string hmac_sha256(std::string_view key, std::string_view data) {
   std::array<unsigned char, EVP_MAX_MD_SIZE> mac{};
   unsigned int len = 0;
   HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()), data.size(),
        mac.data(), &len);
-  return hex(mac.data(), len);
+  return std::string(reinterpret_cast<const char*>(mac.data()), len);
+}
+
+std::string hmac_sha256_hex(std::string_view key, std::string_view data) {
+  const std::string mac = hmac_sha256(key, data);
+  return hex(reinterpret_cast<const unsigned char*>(mac.data()), mac.size());
+}
+
+std::string base64_encode(std::string_view bytes) {
+  std::string out(4 * ((bytes.size() + 2) / 3), '\0');
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), reinterpret_cast<const unsigned char*>(bytes.data()),
+                                static_cast<int>(bytes.size()));
+  out.resize(static_cast<std::size_t>(n));
+  return out;
 }
 
 bool constant_time_equal(std::string_view a, std::string_view b) {

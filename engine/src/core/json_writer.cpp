@@ -110,6 +110,18 @@ Writer& Writer::value(std::string_view v) {
   return *this;
 }
 
+Writer& Writer::value(bool v) {
+  separator();
+  out_ += v ? "true" : "false";
+  return *this;
+}
+
+Writer& Writer::raw(std::string_view json) {
+  separator();
+  out_ += json;
+  return *this;
+}
+
 Writer& Writer::value(double v) {
   separator();
   out_ += fmt::format("{}", v);

@@ -34,17 +34,17 @@ struct PendingOffset {
 }  // namespace
 
 struct KafkaEngine::Impl : RdKafka::RebalanceCb {
-  Impl(const AppConfig& config, std::shared_ptr<const rules::CompiledRuleSet> rules, std::vector<std::unique_ptr<Sink>> sinks,
+  Impl(const AppConfig& config, std::shared_ptr<const rules::CompiledRuleSet> rules, std::unique_ptr<delivery::AlertDelivery> delivery,
        Metrics& metrics)
-      : config(config), kafka(*config.kafka), rules(std::move(rules)), sinks(std::move(sinks)), metrics(metrics),
-        processor(this->rules, this->sinks, metrics), log(logger("engine")) {
+      : config(config), kafka(*config.kafka), rules(std::move(rules)), delivery(std::move(delivery)), metrics(metrics),
+        processor(this->rules, this->delivery.get(), metrics), log(logger("engine")) {
     metrics.rules_loaded(static_cast<double>(this->rules->rules().size()));
   }
 
   const AppConfig& config;
   const KafkaConfig& kafka;
   std::shared_ptr<const rules::CompiledRuleSet> rules;
-  std::vector<std::unique_ptr<Sink>> sinks;
+  std::unique_ptr<delivery::AlertDelivery> delivery;
   Metrics& metrics;
   EventProcessor processor;
   std::shared_ptr<spdlog::logger> log;
@@ -82,7 +82,7 @@ struct KafkaEngine::Impl : RdKafka::RebalanceCb {
       ++events;
       auto alerts = processor.process(*event);
       if (!alerts) {
-        dead_letter(m, "evaluation", alerts.error().message);
+        dead_letter(m, alerts.error().code.starts_with("outbox.") ? "outbox" : "evaluation", alerts.error().message);
       } else {
         for (const Alert& a : *alerts) {
           if (!producer->produce(kafka.topics.alerts, a.dedup_key.empty() ? a.id : a.dedup_key, a.to_json(),
@@ -105,6 +105,7 @@ struct KafkaEngine::Impl : RdKafka::RebalanceCb {
   // then the next transaction begins. Any failure is returned: the caller stops, and a
   // restart resumes from the last committed transaction.
   Status commit_transaction() {
+    if (auto synced = processor.sync_outbox(); !synced) return synced;
     RdKafka::Producer& p = producer->handle();
     if (!txn_offsets.empty()) {
       std::vector<RdKafka::TopicPartition*> offsets;
@@ -134,6 +135,7 @@ struct KafkaEngine::Impl : RdKafka::RebalanceCb {
   // commits are asynchronous so the consume loop never waits on them; revocations and
   // shutdown commit synchronously.
   void commit_acknowledged(bool sync, const std::vector<int>* only = nullptr) {
+    if (!processor.sync_outbox()) return;  // alerts in the outbox must be on disk before their input is committed
     const std::uint64_t acked = producer->acknowledged_through();
     std::vector<RdKafka::TopicPartition*> offsets;
     for (auto& [partition, queue] : pending) {
@@ -214,8 +216,8 @@ struct KafkaEngine::Impl : RdKafka::RebalanceCb {
 };
 
 KafkaEngine::KafkaEngine(const AppConfig& config, std::shared_ptr<const rules::CompiledRuleSet> rules,
-                         std::vector<std::unique_ptr<Sink>> sinks, Metrics& metrics)
-    : impl_(std::make_unique<Impl>(config, std::move(rules), std::move(sinks), metrics)) {}
+                         std::unique_ptr<delivery::AlertDelivery> delivery, Metrics& metrics)
+    : impl_(std::make_unique<Impl>(config, std::move(rules), std::move(delivery), metrics)) {}
 
 KafkaEngine::~KafkaEngine() = default;
 
@@ -301,7 +303,9 @@ Result<RunStats> KafkaEngine::run_until_stopped() {
     m.commit_acknowledged(/*sync=*/true);
   }
   m.consumer->close();
-  m.processor.flush_sinks();
+  (void)m.processor.sync_outbox();
+  m.delivery->drain(m.config.drain_timeout);
+  m.delivery->stop();
   if (*admin) (*admin)->stop();
   if (failure) return *failure;
 

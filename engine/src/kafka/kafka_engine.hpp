@@ -15,13 +15,13 @@
 #include "metrics/metrics.hpp"
 #include "rules/rule_set.hpp"
 #include "runtime/standalone_runtime.hpp"
-#include "sigflow/sink.hpp"
+#include "delivery/alert_delivery.hpp"
 
 namespace sigflow::kafka {
 
 class KafkaEngine {
  public:
-  KafkaEngine(const AppConfig& config, std::shared_ptr<const rules::CompiledRuleSet> rules, std::vector<std::unique_ptr<Sink>> sinks,
+  KafkaEngine(const AppConfig& config, std::shared_ptr<const rules::CompiledRuleSet> rules, std::unique_ptr<delivery::AlertDelivery> delivery,
               Metrics& metrics);
   ~KafkaEngine();
 

@@ -14,6 +14,7 @@ using prometheus::BuildGauge;
 using prometheus::BuildHistogram;
 
 prometheus::Histogram::BucketBoundaries fetch_buckets() { return {0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30}; }
+prometheus::Histogram::BucketBoundaries delivery_buckets() { return {0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 5, 30, 300, 3600}; }
 prometheus::Histogram::BucketBoundaries evaluation_buckets() {
   return {0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.01, 0.1};
 }
@@ -35,7 +36,16 @@ Metrics::Metrics()
       evaluation_seconds_(BuildHistogram().Name("sigflow_rule_evaluation_seconds").Help("Time to match one event against all rules.").Register(*registry_).Add({}, evaluation_buckets())),
       alerts_(BuildCounter().Name("sigflow_alerts_total").Help("Alerts fired, by rule and signal.").Register(*registry_)),
       suppressed_(BuildCounter().Name("sigflow_alerts_suppressed_total").Help("Alerts dropped as repeats within their rule's dedup ttl.").Register(*registry_)),
-      sink_writes_(BuildCounter().Name("sigflow_sink_writes_total").Help("Alert writes per sink, by result.").Register(*registry_)),
+      sink_sent_(BuildCounter().Name("sigflow_sink_alerts_sent_total").Help("Alerts a sink's receiver accepted.").Register(*registry_)),
+      sink_failed_(BuildCounter().Name("sigflow_sink_failures_total").Help("Failed delivery attempts per sink, by reason.").Register(*registry_)),
+      sink_retried_(BuildCounter().Name("sigflow_sink_retries_total").Help("Alerts scheduled for another delivery attempt.").Register(*registry_)),
+      sink_dead_(BuildCounter().Name("sigflow_sink_dead_letters_total").Help("Alerts moved to a sink's dead letters, by reason.").Register(*registry_)),
+      sink_latency_(BuildHistogram().Name("sigflow_sink_delivery_latency_seconds").Help("From an alert entering the outbox to its receiver accepting it.").Register(*registry_)),
+      outbox_depth_(BuildGauge().Name("sigflow_outbox_depth").Help("Alerts waiting in a sink's outbox.").Register(*registry_)),
+      outbox_bytes_(BuildGauge().Name("sigflow_outbox_bytes").Help("Bytes a sink's outbox holds (waiting alerts and dead letters).").Register(*registry_)),
+      outbox_dead_(BuildGauge().Name("sigflow_outbox_dead_letters").Help("Dead letters kept for a sink (see sigflow outbox list).").Register(*registry_)),
+      sink_breaker_(BuildGauge().Name("sigflow_sink_circuit_open").Help("1 while a sink's circuit breaker holds deliveries.").Register(*registry_)),
+      outbox_full_(BuildGauge().Name("sigflow_outbox_full").Help("1 while a sink's outbox is at its disk budget and the engine waits.").Register(*registry_)),
       bus_depth_(BuildGauge().Name("sigflow_bus_depth").Help("Events waiting on the in-process bus.").Register(*registry_).Add({})),
       rules_loaded_(BuildGauge().Name("sigflow_rules_loaded").Help("Rules in the active rule set.").Register(*registry_).Add({})),
       ready_(BuildGauge().Name("sigflow_ready").Help("1 while the pipeline accepts work.").Register(*registry_).Add({})),
@@ -79,7 +89,30 @@ void Metrics::event_processed(double evaluation_seconds) {
 }
 void Metrics::alert(const std::string& rule, const std::string& signal) { alerts_.Add({{"rule", rule}, {"signal", signal}}).Increment(); }
 void Metrics::alert_suppressed(const std::string& rule) { suppressed_.Add({{"rule", rule}}).Increment(); }
-void Metrics::sink_write(const std::string& sink, bool ok) { sink_writes_.Add({{"sink", sink}, {"result", ok ? "ok" : "error"}}).Increment(); }
+void Metrics::add_sink(const std::string& sink) {
+  sink_sent_.Add({{"sink", sink}});
+  sink_retried_.Add({{"sink", sink}});
+  sink_latency_.Add({{"sink", sink}}, delivery_buckets());
+  outbox(sink, 0, 0, 0);
+  sink_breaker(sink, false);
+  outbox_full(sink, false);
+}
+void Metrics::sink_sent(const std::string& sink, double latency_seconds) {
+  sink_sent_.Add({{"sink", sink}}).Increment();
+  sink_latency_.Add({{"sink", sink}}, delivery_buckets()).Observe(latency_seconds);
+}
+void Metrics::sink_failed(const std::string& sink, const std::string& reason) { sink_failed_.Add({{"sink", sink}, {"reason", reason}}).Increment(); }
+void Metrics::sink_retried(const std::string& sink) { sink_retried_.Add({{"sink", sink}}).Increment(); }
+void Metrics::sink_dead_lettered(const std::string& sink, const std::string& reason) {
+  sink_dead_.Add({{"sink", sink}, {"reason", reason}}).Increment();
+}
+void Metrics::outbox(const std::string& sink, double depth, double bytes, double dead_letters) {
+  outbox_depth_.Add({{"sink", sink}}).Set(depth);
+  outbox_bytes_.Add({{"sink", sink}}).Set(bytes);
+  outbox_dead_.Add({{"sink", sink}}).Set(dead_letters);
+}
+void Metrics::sink_breaker(const std::string& sink, bool open) { sink_breaker_.Add({{"sink", sink}}).Set(open ? 1 : 0); }
+void Metrics::outbox_full(const std::string& sink, bool full) { outbox_full_.Add({{"sink", sink}}).Set(full ? 1 : 0); }
 void Metrics::bus_depth(double depth) { bus_depth_.Set(depth); }
 void Metrics::rules_loaded(double count) { rules_loaded_.Set(count); }
 void Metrics::set_ready(bool ready) { ready_.Set(ready ? 1 : 0); }

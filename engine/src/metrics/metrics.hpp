@@ -36,7 +36,17 @@ class Metrics {
   void event_processed(double evaluation_seconds);
   void alert(const std::string& rule, const std::string& signal);
   void alert_suppressed(const std::string& rule);
-  void sink_write(const std::string& sink, bool ok);
+  // Delivery, per sink: alerts delivered (with their time from outbox to receiver), failed
+  // attempts by reason, retries scheduled, dead letters by reason, the outbox's contents, the
+  // circuit breaker and whether the outbox is full (the engine waits).
+  void add_sink(const std::string& sink);
+  void sink_sent(const std::string& sink, double latency_seconds);
+  void sink_failed(const std::string& sink, const std::string& reason);
+  void sink_retried(const std::string& sink);
+  void sink_dead_lettered(const std::string& sink, const std::string& reason);
+  void outbox(const std::string& sink, double depth, double bytes, double dead_letters);
+  void sink_breaker(const std::string& sink, bool open);
+  void outbox_full(const std::string& sink, bool full);
   void bus_depth(double depth);
   void rules_loaded(double count);
   void set_ready(bool ready);
@@ -66,7 +76,16 @@ class Metrics {
   prometheus::Histogram& evaluation_seconds_;
   prometheus::Family<prometheus::Counter>& alerts_;
   prometheus::Family<prometheus::Counter>& suppressed_;
-  prometheus::Family<prometheus::Counter>& sink_writes_;
+  prometheus::Family<prometheus::Counter>& sink_sent_;
+  prometheus::Family<prometheus::Counter>& sink_failed_;
+  prometheus::Family<prometheus::Counter>& sink_retried_;
+  prometheus::Family<prometheus::Counter>& sink_dead_;
+  prometheus::Family<prometheus::Histogram>& sink_latency_;
+  prometheus::Family<prometheus::Gauge>& outbox_depth_;
+  prometheus::Family<prometheus::Gauge>& outbox_bytes_;
+  prometheus::Family<prometheus::Gauge>& outbox_dead_;
+  prometheus::Family<prometheus::Gauge>& sink_breaker_;
+  prometheus::Family<prometheus::Gauge>& outbox_full_;
   prometheus::Gauge& bus_depth_;
   prometheus::Gauge& rules_loaded_;
   prometheus::Gauge& ready_;

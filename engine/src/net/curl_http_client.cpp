@@ -81,6 +81,7 @@ std::string error_code_for(CURLcode rc) {
     case CURLE_UNSUPPORTED_PROTOCOL:
     case CURLE_URL_MALFORMAT: return "fetch.url";
     case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CACERT_BADFILE:
     case CURLE_SSL_CONNECT_ERROR: return "fetch.tls";
     default: return "fetch.transfer";
   }
@@ -179,6 +180,11 @@ class CurlHttpClient final : public HttpClient {
       curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(req.body.size()));
     }
     if (!req.proxy.empty()) curl_easy_setopt(c, CURLOPT_PROXY, req.proxy.c_str());
+    if (!req.verify_tls) {
+      curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+      curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+    }
+    if (!req.ca_file.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, req.ca_file.c_str());
 
     const CURLcode rc = curl_easy_perform(c);
     if (t.too_large || rc == CURLE_FILESIZE_EXCEEDED) {
@@ -196,11 +202,12 @@ class CurlHttpClient final : public HttpClient {
     if (curl_easy_getinfo(c, CURLINFO_EFFECTIVE_URL, &effective) == CURLE_OK && effective) resp.effective_url = effective;
     char* ctype = nullptr;
     if (curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &ctype) == CURLE_OK && ctype) resp.content_type = ctype;
-    if (resp.status >= 400) {
+    if (resp.status == 429 || resp.status == 503) {
+      if (auto it = t.headers.find("retry-after"); it != t.headers.end()) resp.retry_after = parse_retry_after(it->second);
+    }
+    if (resp.status >= 400 && !req.statuses_as_responses) {
       Error e = make_error("fetch.http_status", fmt::format("{}: HTTP {}", req.url, resp.status));
-      if (resp.status == 429 || resp.status == 503) {
-        if (auto it = t.headers.find("retry-after"); it != t.headers.end()) e.retry_after = parse_retry_after(it->second);
-      }
+      e.retry_after = resp.retry_after;
       return e;
     }
     if (auto it = t.headers.find("etag"); it != t.headers.end()) resp.etag = it->second;

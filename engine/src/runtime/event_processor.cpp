@@ -7,9 +7,8 @@
 
 namespace sigflow {
 
-EventProcessor::EventProcessor(std::shared_ptr<const rules::CompiledRuleSet> rules, std::vector<std::unique_ptr<Sink>>& sinks,
-                               Metrics& metrics)
-    : rules_(std::move(rules)), sinks_(sinks), metrics_(metrics) {}
+EventProcessor::EventProcessor(std::shared_ptr<const rules::CompiledRuleSet> rules, delivery::AlertDelivery* delivery, Metrics& metrics)
+    : rules_(std::move(rules)), delivery_(delivery), metrics_(metrics) {}
 
 Result<std::vector<Alert>> EventProcessor::process(const Event& event) {
   const auto t0 = std::chrono::steady_clock::now();
@@ -28,12 +27,11 @@ Result<std::vector<Alert>> EventProcessor::process(const Event& event) {
       continue;
     }
     metrics_.alert(alert.rule, alert.signal);
-    for (auto& sink : sinks_) {
-      auto written = sink->write(alert);
-      metrics_.sink_write(sink->spec().id, written.ok());
-      if (!written) {
+    if (delivery_ != nullptr) {
+      if (auto handed = delivery_->accept(alert); !handed) {
         ++counts_.sink_errors;
-        logger("engine")->error("sink '{}' lost alert {}: {}", sink->spec().id, alert.id, written.error().message);
+        logger("engine")->error("alert {} of event {} not handed to its sinks: {}", alert.id, event.id, handed.error().message);
+        return handed.error();
       }
     }
     ++counts_.alerts;
@@ -43,13 +41,14 @@ Result<std::vector<Alert>> EventProcessor::process(const Event& event) {
   return admitted;
 }
 
-void EventProcessor::flush_sinks() {
-  for (auto& sink : sinks_) {
-    if (auto flushed = sink->flush(); !flushed) {
-      logger("engine")->error("sink '{}' flush failed: {}", sink->spec().id, flushed.error().message);
-      ++counts_.sink_errors;
-    }
+Status EventProcessor::sync_outbox() {
+  if (delivery_ == nullptr) return Ok{};
+  auto synced = delivery_->sync();
+  if (!synced) {
+    logger("engine")->error("cannot sync the outbox: {}", synced.error().message);
+    ++counts_.sink_errors;
   }
+  return synced;
 }
 
 }  // namespace sigflow

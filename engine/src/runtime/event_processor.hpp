@@ -1,7 +1,7 @@
 #pragma once
 // EventProcessor: the engine's step for one event, shared by the standalone and Kafka runtimes.
 // It evaluates the rules, drops repeats within a rule's dedup ttl, writes the admitted alerts to
-// the sinks and counts everything. One per engine thread; not thread-safe.
+// their sinks' outboxes and counts everything. One per engine thread; not thread-safe.
 #include <map>
 #include <memory>
 #include <string>
@@ -10,7 +10,7 @@
 #include "metrics/metrics.hpp"
 #include "rules/alert_dedup.hpp"
 #include "rules/rule_set.hpp"
-#include "sigflow/sink.hpp"
+#include "delivery/alert_delivery.hpp"
 
 namespace sigflow {
 
@@ -24,18 +24,20 @@ struct EngineCounts {
 
 class EventProcessor {
  public:
-  EventProcessor(std::shared_ptr<const rules::CompiledRuleSet> rules, std::vector<std::unique_ptr<Sink>>& sinks, Metrics& metrics);
+  // `delivery` may be null: alerts are then only returned (Kafka mode without sinks, benchmarks).
+  EventProcessor(std::shared_ptr<const rules::CompiledRuleSet> rules, delivery::AlertDelivery* delivery, Metrics& metrics);
 
-  // The alerts admitted for `event` (already written to every sink; sink failures are logged
-  // and counted), or the evaluation error (logged and counted).
+  // The alerts admitted for `event`, already in their sinks' outboxes, or the first error:
+  // evaluation (logged and counted) or outbox (outbox.io, outbox.full at shutdown).
   Result<std::vector<Alert>> process(const Event& event);
-  // Flushes (fsyncs) every sink; failures are logged and counted.
-  void flush_sinks();
+  // Makes the outboxes durable (fsync); call before committing the input. Failures are logged
+  // and counted.
+  Status sync_outbox();
   const EngineCounts& counts() const { return counts_; }
 
  private:
   std::shared_ptr<const rules::CompiledRuleSet> rules_;
-  std::vector<std::unique_ptr<Sink>>& sinks_;
+  delivery::AlertDelivery* delivery_;
   Metrics& metrics_;
   rules::RuleEvaluator evaluator_;
   rules::AlertDeduplicator dedup_;

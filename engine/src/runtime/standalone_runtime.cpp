@@ -28,15 +28,15 @@ using Clock = std::chrono::steady_clock;
 
 struct StandaloneRuntime::Impl final : PushReceiver {
   Impl(const AppConfig& config, std::shared_ptr<const rules::CompiledRuleSet> rules,
-       std::vector<std::unique_ptr<Source>> sources, std::vector<std::unique_ptr<Sink>> sinks, Metrics& metrics,
+       std::vector<std::unique_ptr<Source>> sources, std::unique_ptr<delivery::AlertDelivery> delivery, Metrics& metrics,
        EventPublisher* external)
       : config(config),
         rules(std::move(rules)),
         sources(std::move(sources)),
-        sinks(std::move(sinks)),
+        delivery(std::move(delivery)),
         metrics(metrics),
         bus(config.bus_capacity),
-        processor(this->rules, this->sinks, metrics),
+        processor(this->rules, this->delivery.get(), metrics),
         publisher(external != nullptr ? *external : static_cast<EventPublisher&>(bus)),
         has_engine(external == nullptr),
         pool(config.fetch_workers),
@@ -48,7 +48,7 @@ struct StandaloneRuntime::Impl final : PushReceiver {
   const AppConfig& config;
   std::shared_ptr<const rules::CompiledRuleSet> rules;
   std::vector<std::unique_ptr<Source>> sources;
-  std::vector<std::unique_ptr<Sink>> sinks;
+  std::unique_ptr<delivery::AlertDelivery> delivery;  // null for `sigflow connect`
   Metrics& metrics;
   InProcessBus bus;
   EventProcessor processor;  // used by the engine thread only
@@ -200,9 +200,16 @@ struct StandaloneRuntime::Impl final : PushReceiver {
     pool.join();
     bus.close();
     if (engine.joinable()) engine.join();
-    processor.flush_sinks();
+    std::size_t undelivered = 0;
+    if (delivery) {
+      (void)processor.sync_outbox();
+      undelivered = delivery->drain(config.drain_timeout);
+      delivery->stop();
+    }
     metrics.set_ready(false);
     std::lock_guard lock(stats_mutex);
+    stats.undelivered = undelivered;
+    if (delivery && !delivery->durable()) stats.sink_errors += undelivered;  // lost with the process
     stats.add(processor.counts());
     stats.seconds = std::chrono::duration<double>(Clock::now() - started).count();
     return stats;
@@ -217,8 +224,8 @@ struct StandaloneRuntime::Impl final : PushReceiver {
 
 StandaloneRuntime::StandaloneRuntime(const AppConfig& config, std::shared_ptr<const rules::CompiledRuleSet> rules,
                                      std::vector<std::unique_ptr<Source>> sources,
-                                     std::vector<std::unique_ptr<Sink>> sinks, Metrics& metrics, EventPublisher* publisher)
-    : impl_(std::make_unique<Impl>(config, std::move(rules), std::move(sources), std::move(sinks), metrics, publisher)) {}
+                                     std::unique_ptr<delivery::AlertDelivery> delivery, Metrics& metrics, EventPublisher* publisher)
+    : impl_(std::make_unique<Impl>(config, std::move(rules), std::move(sources), std::move(delivery), metrics, publisher)) {}
 
 StandaloneRuntime::~StandaloneRuntime() {
   impl_->bus.close();

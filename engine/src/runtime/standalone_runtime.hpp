@@ -4,9 +4,10 @@
 //
 // Threads: a control thread runs the io_context (source timers, admin HTTP, signals); a pool
 // of `fetch_workers` threads runs blocking source polls and publishes to the bus (blocking on
-// backpressure); one engine thread takes events off the bus, evaluates the rules and writes
-// alerts to the sinks. Shutdown order: stop timers, finish in-flight polls, close the bus,
-// drain it through the engine, flush (fsync) the sinks. Without a rule set (`sigflow connect`),
+// backpressure); one engine thread takes events off the bus, evaluates the rules and hands
+// alerts to their sinks' outboxes (AlertDelivery's workers deliver them). Shutdown order: stop
+// timers, finish in-flight polls, close the bus, drain it through the engine, sync the outbox,
+// wait up to delivery.drain_timeout for deliveries. Without a rule set (`sigflow connect`),
 // the engine thread writes the events themselves to stdout as JSON lines.
 #include <atomic>
 #include <cstddef>
@@ -20,7 +21,6 @@
 #include "rules/rule_set.hpp"
 #include "runtime/event_processor.hpp"
 #include "sigflow/bus.hpp"
-#include "sigflow/sink.hpp"
 #include "sigflow/source.hpp"
 
 namespace sigflow {
@@ -34,6 +34,7 @@ struct RunStats {
   std::size_t sink_errors = 0;
   std::size_t evaluation_errors = 0;
   std::size_t dead_letters = 0;  // Kafka mode
+  std::size_t undelivered = 0;   // alerts still in outboxes at exit
   std::map<std::string, std::size_t> alerts_by_signal;
   std::vector<std::string> failed_sources;
   double seconds = 0;
@@ -53,7 +54,7 @@ class StandaloneRuntime {
   // With `publisher` (Kafka mode of `sigflow connect`), sources hand their events to it
   // instead of the in-process bus, and no engine thread runs.
   StandaloneRuntime(const AppConfig& config, std::shared_ptr<const rules::CompiledRuleSet> rules,
-                    std::vector<std::unique_ptr<Source>> sources, std::vector<std::unique_ptr<Sink>> sinks,
+                    std::vector<std::unique_ptr<Source>> sources, std::unique_ptr<delivery::AlertDelivery> delivery,
                     Metrics& metrics, EventPublisher* publisher = nullptr);
   ~StandaloneRuntime();
   StandaloneRuntime(const StandaloneRuntime&) = delete;

@@ -1,13 +1,15 @@
 #include "sinks/builtin_sinks.hpp"
 
+#include "delivery/delivery_policy.hpp"
+
 namespace sigflow {
 
-SinkFactory stdout_sink_factory();
-SinkFactory file_sink_factory();
-
 void register_builtin_sinks(SinkRegistry& registry) {
-  registry.add(stdout_sink_factory());
-  registry.add(file_sink_factory());
+  for (auto factory : {sinks::stdout_sink_factory, sinks::file_sink_factory, sinks::webhook_sink_factory, sinks::slack_sink_factory,
+                       sinks::feishu_sink_factory, sinks::dingtalk_sink_factory, sinks::wecom_sink_factory,
+                       sinks::alertmanager_sink_factory, sinks::kafka_sink_factory}) {
+    registry.add(delivery::with_delivery_settings(factory()));
+  }
 }
 
 }  // namespace sigflow

@@ -1,11 +1,10 @@
-// Alerts as JSON lines on standard output, flushed per alert so pipes see them at once.
+// Alerts as JSON lines on standard output, flushed per message so pipes see them at once.
 #include <cstdio>
-
-#include <fmt/format.h>
+#include <mutex>
 
 #include "sinks/builtin_sinks.hpp"
 
-namespace sigflow {
+namespace sigflow::sinks {
 namespace {
 
 class StdoutSink final : public Sink {
@@ -13,29 +12,30 @@ class StdoutSink final : public Sink {
   explicit StdoutSink(SinkSpec spec) : spec_(std::move(spec)) {}
   const SinkSpec& spec() const override { return spec_; }
 
-  Status write(const Alert& alert) override {
-    std::string line = alert.to_json();
-    line.push_back('\n');
-    if (std::fwrite(line.data(), 1, line.size(), stdout) != line.size() || std::fflush(stdout) != 0) {
-      return make_error("sink.io", "cannot write to standard output");
+  DeliveryOutcome deliver(const Delivery& d) override {
+    std::string lines;
+    for (const auto& a : d.alerts) lines += a.to_json() + "\n";
+    std::lock_guard lock(mutex_);
+    if (std::fwrite(lines.data(), 1, lines.size(), stdout) != lines.size() || std::fflush(stdout) != 0) {
+      return {Verdict::retry, "io", "cannot write to standard output", std::nullopt};
     }
-    return Ok{};
-  }
-
-  Status flush() override {
-    if (std::fflush(stdout) != 0) return make_error("sink.io", "cannot flush standard output");
-    return Ok{};
+    return {Verdict::delivered, "ok", "", std::nullopt};
   }
 
  private:
   SinkSpec spec_;
+  std::mutex mutex_;
 };
 
 }  // namespace
 
 SinkFactory stdout_sink_factory() {
-  return {"stdout", "Alerts as JSON lines on standard output.", {},
-          [](SinkSpec spec) -> Result<std::unique_ptr<Sink>> { return std::unique_ptr<Sink>(new StdoutSink(std::move(spec))); }};
+  SinkFactory f;
+  f.type = "stdout";
+  f.description = "Alerts as JSON lines on standard output.";
+  f.settings = {{"concurrency", SettingType::integer, "1", "messages in flight at once"}};
+  f.create = [](SinkSpec spec, const SinkContext&) -> Result<std::unique_ptr<Sink>> { return std::unique_ptr<Sink>(new StdoutSink(std::move(spec))); };
+  return f;
 }
 
-}  // namespace sigflow
+}  // namespace sigflow::sinks

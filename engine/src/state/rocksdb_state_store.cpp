@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <filesystem>
 
 #include <fmt/format.h>
 
@@ -108,6 +109,8 @@ Result<std::unique_ptr<StateStore>> open_rocksdb_state_store(const std::string& 
   options.create_if_missing = true;
   options.keep_log_file_num = 2;
   rocksdb::DB* raw = nullptr;
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);  // RocksDB creates only the last level
   auto s = rocksdb::DB::Open(options, dir, &raw);
   if (!s.ok()) {
     return make_error("state.open", fmt::format("cannot open the state directory {}: {} (is another sigflow using it?)", dir, s.ToString()));

@@ -1,0 +1,53 @@
+#pragma once
+// AlertDelivery: the engine's hand-off point for alerts. accept() routes an alert and appends it
+// to the outbox of each sink it goes to; from then on the sink's dispatcher owns it. Owns the
+// outbox store and one SinkDispatcher (with its worker threads) per sink.
+//
+// Lifecycle: create() opens the outbox (<state.dir>/outbox, or memory), loads what a previous
+// run left and starts every dispatcher; drain() waits for the outboxes to empty; stop() (also
+// the destructor) joins the workers and leaves the rest in the outbox for the next start.
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/app_config.hpp"
+#include "delivery/alert_router.hpp"
+#include "delivery/outbox_store.hpp"
+#include "delivery/sink_dispatcher.hpp"
+#include "metrics/metrics.hpp"
+
+namespace sigflow::delivery {
+
+class AlertDelivery {
+ public:
+  static Result<std::unique_ptr<AlertDelivery>> create(const AppConfig& config, std::vector<std::unique_ptr<Sink>> sinks,
+                                                       Metrics& metrics);
+  ~AlertDelivery();
+
+  // Called from the engine thread. Errors (outbox.io, or outbox.full after give_up_waiting())
+  // name the sink.
+  Status accept(const Alert& alert);
+  // Makes every accepted alert survive a crash of the machine (fsync); call before committing
+  // the input that produced them.
+  Status sync();
+  // Waits until every outbox is empty or `timeout` passed; returns how many alerts still wait.
+  std::size_t drain(std::chrono::milliseconds timeout);
+  void give_up_waiting();
+  void stop();
+  // True when waiting alerts survive a restart (RocksDB outbox).
+  bool durable() const { return durable_; }
+  const AlertRouter& router() const { return router_; }
+
+ private:
+  AlertDelivery(AlertRouter router, std::unique_ptr<OutboxStore> store, bool durable);
+  AlertRouter router_;
+  std::unique_ptr<OutboxStore> store_;
+  bool durable_;
+  std::vector<std::unique_ptr<SinkDispatcher>> dispatchers_;
+};
+
+// Where the outbox of a configuration lives ("" without state.dir).
+std::string outbox_dir(const AppConfig& config);
+
+}  // namespace sigflow::delivery
