@@ -19,8 +19,9 @@ namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
 struct TestHttpServer::Impl {
+  explicit Impl(std::uint16_t port) : acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), port)) {}
   asio::io_context io;
-  tcp::acceptor acceptor{io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)};
+  tcp::acceptor acceptor;
   std::thread thread;
   mutable std::mutex mutex;
   std::map<std::string, HttpResponseSpec> routes;
@@ -84,7 +85,7 @@ struct TestHttpServer::Impl {
   }
 };
 
-TestHttpServer::TestHttpServer() : impl_(std::make_unique<Impl>()) {
+TestHttpServer::TestHttpServer(std::uint16_t port) : impl_(std::make_unique<Impl>(port)) {
   impl_->accept();
   impl_->thread = std::thread([this] { impl_->io.run(); });
 }

@@ -33,7 +33,8 @@ class TestHttpServer {
  public:
   using Handler = std::function<HttpResponseSpec(const HttpRequestSeen&)>;
 
-  TestHttpServer();  // starts listening at once
+  // Starts listening at once, on an ephemeral port or on `port` (a receiver that comes back).
+  explicit TestHttpServer(std::uint16_t port = 0);
   ~TestHttpServer();
   TestHttpServer(const TestHttpServer&) = delete;
   TestHttpServer& operator=(const TestHttpServer&) = delete;

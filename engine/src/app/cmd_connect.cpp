@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "app/commands.hpp"
+#include "app/settings_listing.hpp"
 #include "app/startup.hpp"
 #include "connectors.hpp"
 #include "kafka/kafka_producer.hpp"
@@ -13,38 +14,19 @@
 namespace sigflow::app {
 namespace {
 
-// Every connector type with its settings: aligned text, or the Markdown tables of
-// docs/connectors.md (a test keeps that file in step with this output).
+// Every connector type with its settings (docs/connectors.md carries the Markdown form).
 void list_types(bool markdown) {
   SourceRegistry registry;
   register_builtin_connectors(registry);
-  const SettingsTable common = {
+  static const SettingsTable common = {
       {"id", SettingType::string, "", "unique source id: letters, digits, '-', '_', '.'", true},
       {"type", SettingType::string, "", "the connector type", true},
       {"url", SettingType::url, "", "what to fetch (http(s)://, file://, or a path relative to the config file); webhook: where to listen", true},
       {"interval", SettingType::duration, "5m", "time between polls (at least 1s; failures back off)"},
   };
-  for (const auto& f : registry.all()) {
-    if (markdown) {
-      fmt::print("### `{}` settings\n\n| key | type | default | meaning |\n|---|---|---|---|\n", f.type);
-    } else {
-      fmt::print("{}\n  {}\n\n  {:<16} {:<9} {:<10} {}\n", f.type, f.description, "key", "type", "default", "meaning");
-    }
-    for (const auto* table : {&common, &f.settings}) {
-      for (const auto& s : *table) {
-        const std::string def = s.required ? "(required)" : s.default_value;
-        if (markdown) {
-          std::string help = s.help;
-          for (auto pos = help.find('<'); pos != std::string::npos; pos = help.find('<', pos)) help.replace(pos, 1, "&lt;");
-          const std::string shown = s.required ? "required" : def.empty() ? "" : fmt::format("`{}`", def);
-          fmt::print("| `{}` | {} | {} | {} |\n", s.key, to_string(s.type), shown, help);
-        } else {
-          fmt::print("  {:<16} {:<9} {:<10} {}\n", s.key, to_string(s.type), def, s.help);
-        }
-      }
-    }
-    fmt::print("\n");
-  }
+  std::vector<TypeListing> listing;
+  for (const auto& f : registry.all()) listing.push_back({f.type, f.description, {&common, &f.settings}});
+  print_type_listing(listing, markdown);
 }
 
 }  // namespace

@@ -16,9 +16,13 @@ namespace {
 void print_summary(const RunStats& s, std::size_t sources) {
   std::string by_signal;
   for (const auto& [signal, n] : s.alerts_by_signal) by_signal += fmt::format("{}{} {}", by_signal.empty() ? "" : ", ", signal, n);
-  fmt::print(stderr, "sigflow: {} sources, {} polls ({} failed), {} events, {} alerts{}{}, {} sink errors in {:.2f}s\n", sources,
+  std::string delivery;
+  if (s.undelivered > 0) delivery += fmt::format(", {} waiting in outboxes", s.undelivered);
+  if (s.dead_lettered > 0) delivery += fmt::format(", {} dead-lettered (sigflow outbox list)", s.dead_lettered);
+  fmt::print(stderr, "sigflow: {} sources, {} polls ({} failed), {} events, {} alerts{}{}, {} sink errors{} in {:.2f}s\n", sources,
              s.polls, s.failed_polls, s.events, s.alerts, by_signal.empty() ? "" : fmt::format(" ({})", by_signal),
-             s.suppressed ? fmt::format(", {} repeat{} suppressed", s.suppressed, s.suppressed == 1 ? "" : "s") : "", s.sink_errors, s.seconds);
+             s.suppressed ? fmt::format(", {} repeat{} suppressed", s.suppressed, s.suppressed == 1 ? "" : "s") : "", s.sink_errors,
+             delivery, s.seconds);
 }
 
 }  // namespace
@@ -68,7 +72,10 @@ Command add_run_command(CLI::App& app) {
     if (opts->once) {
       const RunStats stats = runtime.run_once();
       print_summary(stats, source_count);
-      if (!stats.failed_sources.empty() || stats.sink_errors > 0 || stats.evaluation_errors > 0) return kExitFailure;
+      if (!stats.failed_sources.empty() || stats.sink_errors > 0 || stats.evaluation_errors > 0 || stats.dead_lettered > 0 ||
+          stats.undelivered > 0) {
+        return kExitFailure;
+      }
       return kExitOk;
     }
     auto stats = runtime.run_until_stopped();

@@ -23,5 +23,8 @@ Command add_feed_commands(CLI::App& app);
 Command add_replay_command(CLI::App& app);
 Command add_connect_command(CLI::App& app);
 Command add_kafka_commands(CLI::App& app);
+Command add_sinks_command(CLI::App& app);
+Command add_routes_command(CLI::App& app);
+Command add_outbox_commands(CLI::App& app);
 
 }  // namespace sigflow::app

@@ -65,6 +65,12 @@ std::size_t AlertDelivery::drain(std::chrono::milliseconds timeout) {
   return waiting;
 }
 
+std::size_t AlertDelivery::dead_lettered() const {
+  std::size_t n = 0;
+  for (const auto& d : dispatchers_) n += d->dead_lettered();
+  return n;
+}
+
 void AlertDelivery::give_up_waiting() {
   for (auto& d : dispatchers_) d->give_up_waiting();
 }

@@ -34,6 +34,8 @@ class AlertDelivery {
   // Waits until every outbox is empty or `timeout` passed; returns how many alerts still wait.
   std::size_t drain(std::chrono::milliseconds timeout);
   void give_up_waiting();
+  // Alerts this process moved to dead letters (receivers refused them, or retry_for ran out).
+  std::size_t dead_lettered() const;
   void stop();
   // True when waiting alerts survive a restart (RocksDB outbox).
   bool durable() const { return durable_; }

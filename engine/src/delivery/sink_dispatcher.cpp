@@ -283,6 +283,7 @@ void SinkDispatcher::dead_letter(std::uint64_t seq, Pending& p, int attempts, co
   bytes_ -= std::min<std::uint64_t>(bytes_, size_of(p));
   bytes_ += p.alert_json.size() + d.response.size() + 64;
   ++dead_;
+  ++dead_lettered_;
   queue_.erase(seq);
 }
 

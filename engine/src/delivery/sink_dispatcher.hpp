@@ -8,6 +8,7 @@
 // Retry-After holds the whole sink; the rate limit spaces messages; an alert waits for the
 // earlier alerts with its key (order per key) and for its own backoff; with grouping, a group
 // is sent group_wait after its first alert and at most once per group_interval.
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <map>
@@ -49,6 +50,8 @@ class SinkDispatcher {
   void give_up_waiting();
   // Workers finish the message they are sending and exit; what waits stays in the outbox.
   void stop();
+  // Alerts this process moved to the dead letters.
+  std::size_t dead_lettered() const { return dead_lettered_.load(); }
 
  private:
   struct Pending {
@@ -97,6 +100,7 @@ class SinkDispatcher {
   bool give_up_ = false;
   Clock::time_point full_logged_{};
   std::mt19937 rng_{std::random_device{}()};
+  std::atomic<std::size_t> dead_lettered_{0};
   std::vector<std::thread> workers_;
 };
 

@@ -209,6 +209,7 @@ struct StandaloneRuntime::Impl final : PushReceiver {
     metrics.set_ready(false);
     std::lock_guard lock(stats_mutex);
     stats.undelivered = undelivered;
+    stats.dead_lettered = delivery ? delivery->dead_lettered() : 0;
     if (delivery && !delivery->durable()) stats.sink_errors += undelivered;  // lost with the process
     stats.add(processor.counts());
     stats.seconds = std::chrono::duration<double>(Clock::now() - started).count();

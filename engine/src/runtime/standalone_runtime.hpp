@@ -35,6 +35,7 @@ struct RunStats {
   std::size_t evaluation_errors = 0;
   std::size_t dead_letters = 0;  // Kafka mode
   std::size_t undelivered = 0;   // alerts still in outboxes at exit
+  std::size_t dead_lettered = 0;  // alerts receivers refused (see sigflow outbox list)
   std::map<std::string, std::size_t> alerts_by_signal;
   std::vector<std::string> failed_sources;
   double seconds = 0;
