@@ -2,6 +2,9 @@
 // found, 2 usage or configuration error).
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
 #include "sigflow/event.hpp"
 #include "support/process.hpp"
 #include "support/test_paths.hpp"
@@ -149,20 +152,28 @@ TEST(Cli, ConnectListsTypesAndRunsSourcesWithoutRules) {
   EXPECT_EQ(run_sigflow({"connect"}, {{"SIGFLOW_CONFIG", ""}}).code, 2);
 }
 
-// docs/connectors.md carries the --list-types --markdown tables; they must match the code.
-TEST(Cli, ConnectorDocsCarryEveryTypesCurrentSettingsTable) {
-  auto tables = run_sigflow({"connect", "--list-types", "--markdown"});
+// A docs page carries the --markdown tables of a listing command; they must match the code.
+void expect_docs_carry_tables(const std::vector<std::string>& command, const std::string& page, std::size_t types) {
+  auto tables = run_sigflow(command);
   ASSERT_EQ(tables.code, 0);
-  const std::string docs = test::read_file(test::source_dir() / "docs" / "connectors.md");
+  const std::string docs = test::read_file(test::source_dir() / "docs" / page);
   std::size_t count = 0;
   for (std::size_t pos = tables.out.find("### "); pos != std::string::npos; ++count) {
     const std::size_t next = tables.out.find("### ", pos + 4);
     const std::string table = tables.out.substr(pos, next == std::string::npos ? std::string::npos : next - pos);
     EXPECT_NE(docs.find(table), std::string::npos)
-        << "docs/connectors.md is out of date; regenerate the table from `sigflow connect --list-types --markdown`:\n" << table;
+        << "docs/" << page << " is out of date; regenerate the table from `sigflow " << fmt::format("{}", fmt::join(command, " ")) << "`:\n" << table;
     pos = next;
   }
-  EXPECT_EQ(count, 5u);
+  EXPECT_EQ(count, types);
+}
+
+TEST(Cli, ConnectorDocsCarryEveryTypesCurrentSettingsTable) {
+  expect_docs_carry_tables({"connect", "--list-types", "--markdown"}, "connectors.md", 5);
+}
+
+TEST(Cli, SinkDocsCarryEveryTypesCurrentSettingsTable) {
+  expect_docs_carry_tables({"sinks", "--list-types", "--markdown"}, "sinks.md", 10);  // delivery keys + 9 types
 }
 
 TEST(Cli, FeedParsePrintsOneEventPerItem) {

@@ -194,7 +194,8 @@ TEST_F(KafkaPipeline, AnEngineKilledMidStreamLosesNoAlertAndRepeatsOnlyIdentical
 TEST_F(KafkaPipeline, TwoEnginesInOneGroupSplitThePartitionsAndAlertOncePerEvent) {
   test::Process a(SIGFLOW_BINARY, {"run", "--config", config_});
   ASSERT_TRUE(a.wait_for_log("assigned 3 partitions")) << a.err();
-  test::Process b(SIGFLOW_BINARY, {"run", "--config", config_});
+  // Each replica keeps its own outbox, so it needs its own state directory.
+  test::Process b(SIGFLOW_BINARY, {"run", "--config", config_}, {{"SIGFLOW_STATE_DIR", (dir_ / "state-b").string()}});
   ASSERT_TRUE(b.wait_for_log("assigned")) << b.err();  // cooperative: a gives some partitions up
   EXPECT_TRUE(a.wait_for_log("revoked")) << a.err();
   ASSERT_EQ(test::run_sigflow({"connect", "--config", config_, "--once"}).code, 0);
@@ -326,6 +327,47 @@ TEST_F(KafkaPipeline, SlowAcknowledgementsPauseThePartitionsAndEverythingStillAr
   test::expect_demo_alerts(test::parse_alert_lines(joined(alerts)));
   EXPECT_NE(engine.err().find("pausing"), std::string::npos) << engine.err();
   EXPECT_NE(engine.err().find("resuming"), std::string::npos) << engine.err();
+}
+
+}  // namespace
+}  // namespace sigflow
+
+namespace sigflow {
+namespace {
+
+// A standalone engine whose kafka sink produces the demo's alerts to a topic of its own:
+// acknowledged by the broker before they leave the outbox, keyed by dedup key or id.
+TEST(KafkaSink, DeliversEveryAlertToItsTopicKeyedWithItsIdHeader) {
+  test::TempDir dir;
+  const std::string prefix = fmt::format("t{}-sink", ::getpid());
+  test::write_file(dir / "init.yaml", fmt::format("kafka:\n  bootstrap.servers: {}\n  partitions: 2\n  topics: {{events: {}.events, alerts: {}.out, dlq: {}.dlq}}\n",
+                                                  brokers(), prefix, prefix, prefix));
+  auto init = test::run_sigflow({"kafka", "init", "--config", (dir / "init.yaml").string()});
+  ASSERT_EQ(init.code, 0) << init.err;
+  std::string sources;
+  for (const char* name : {"cloud-news.rss.xml", "intl-ai.atom.xml", "hk-finance.rdf.xml"}) {
+    const std::string id = std::string(name).substr(0, std::string(name).find('.'));
+    sources += fmt::format("  - {{id: {}, type: feed, url: '{}'}}\n", id, (test::source_dir() / "config" / "samples" / name).string());
+  }
+  test::write_file(dir / "sigflow.yaml", fmt::format("sources:\n{}rules: ['{}']\nstate: {{dir: '{}'}}\nsinks:\n"
+                                                     "  - {{type: kafka, id: bus, topic: {}.out, properties: {{bootstrap.servers: '{}'}}}}\n",
+                                                     sources, (test::source_dir() / "rules").string(), (dir / "state").string(), prefix, brokers()));
+  auto run = test::run_sigflow({"run", "--config", (dir / "sigflow.yaml").string(), "--once"});
+  ASSERT_EQ(run.code, 0) << run.err;
+  current_brokers() = brokers();
+  const auto lines = await_messages(prefix + ".out", 16, "%k\\t%h\\t%s\\n");
+  ASSERT_EQ(lines.size(), 16u);
+  std::vector<Alert> alerts;
+  for (const auto& line : lines) {
+    const auto tab1 = line.find('\t');
+    const auto tab2 = line.find('\t', tab1 + 1);
+    auto alert = Alert::from_json(line.substr(tab2 + 1));
+    ASSERT_TRUE(alert.ok()) << line;
+    EXPECT_EQ(line.substr(0, tab1), alert->dedup_key.empty() ? alert->id : alert->dedup_key);
+    EXPECT_NE(line.substr(tab1, tab2 - tab1).find("sigflow.alert.id=" + alert->id), std::string::npos) << line;
+    alerts.push_back(std::move(*alert));
+  }
+  test::expect_demo_alerts(alerts);
 }
 
 }  // namespace

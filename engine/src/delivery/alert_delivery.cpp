@@ -8,8 +8,8 @@ namespace sigflow::delivery {
 
 std::string outbox_dir(const AppConfig& config) { return config.state.dir.empty() ? "" : config.state.dir + "/outbox"; }
 
-AlertDelivery::AlertDelivery(AlertRouter router, std::unique_ptr<OutboxStore> store, bool durable)
-    : router_(std::move(router)), store_(std::move(store)), durable_(durable) {}
+AlertDelivery::AlertDelivery(AlertRouter router, std::unique_ptr<OutboxStore> store, bool durable, Metrics& metrics)
+    : metrics_(metrics), router_(std::move(router)), store_(std::move(store)), durable_(durable) {}
 
 AlertDelivery::~AlertDelivery() { stop(); }
 
@@ -26,7 +26,7 @@ Result<std::unique_ptr<AlertDelivery>> AlertDelivery::create(const AppConfig& co
   }
   std::vector<std::string> ids;
   for (const auto& s : sinks) ids.push_back(s->spec().id);
-  std::unique_ptr<AlertDelivery> d(new AlertDelivery(AlertRouter(config.routes, ids), std::move(store), !dir.empty()));
+  std::unique_ptr<AlertDelivery> d(new AlertDelivery(AlertRouter(config.routes, ids), std::move(store), !dir.empty(), metrics));
   for (auto& sink : sinks) {
     auto policy = delivery_policy(sink->spec().settings);
     if (!policy) return make_error(policy.error().code, fmt::format("sink '{}': {}", sink->spec().id, policy.error().message));
@@ -47,6 +47,10 @@ Status AlertDelivery::accept(const Alert& alert) {
     }
   }
   return Ok{};
+}
+
+void AlertDelivery::suppressed(const Alert& alert) {
+  for (const std::string& sink : router_.route(alert).sinks) metrics_.sink_suppressed(sink);
 }
 
 Status AlertDelivery::sync() { return store_->sync(); }

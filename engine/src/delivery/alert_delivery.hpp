@@ -28,6 +28,8 @@ class AlertDelivery {
   // Called from the engine thread. Errors (outbox.io, or outbox.full after give_up_waiting())
   // name the sink.
   Status accept(const Alert& alert);
+  // Counts a repeat that dedup suppressed against the sinks it would have gone to.
+  void suppressed(const Alert& alert);
   // Makes every accepted alert survive a crash of the machine (fsync); call before committing
   // the input that produced them.
   Status sync();
@@ -42,7 +44,8 @@ class AlertDelivery {
   const AlertRouter& router() const { return router_; }
 
  private:
-  AlertDelivery(AlertRouter router, std::unique_ptr<OutboxStore> store, bool durable);
+  AlertDelivery(AlertRouter router, std::unique_ptr<OutboxStore> store, bool durable, Metrics& metrics);
+  Metrics& metrics_;
   AlertRouter router_;
   std::unique_ptr<OutboxStore> store_;
   bool durable_;

@@ -262,7 +262,8 @@ Result<std::unique_ptr<OutboxStore>> open_rocksdb_outbox(const std::string& dir,
   if (!s.ok()) {
     const bool locked = s.ToString().find("lock") != std::string::npos;
     return make_error("outbox.open", fmt::format("cannot open the outbox {}: {}{}", dir, s.ToString(),
-                                                 locked ? " (another sigflow is using it)" : ""));
+                                                 locked ? " (another sigflow is using it: each engine replica needs its own state.dir, "
+                                                          "e.g. through SIGFLOW_STATE_DIR)" : ""));
   }
   return std::unique_ptr<OutboxStore>(new KeyValueOutbox(std::make_unique<RocksKeyValue>(std::unique_ptr<rocksdb::DB>(raw), dir)));
 }

@@ -39,6 +39,7 @@ Metrics::Metrics()
       sink_sent_(BuildCounter().Name("sigflow_sink_alerts_sent_total").Help("Alerts a sink's receiver accepted.").Register(*registry_)),
       sink_failed_(BuildCounter().Name("sigflow_sink_failures_total").Help("Failed delivery attempts per sink, by reason.").Register(*registry_)),
       sink_retried_(BuildCounter().Name("sigflow_sink_retries_total").Help("Alerts scheduled for another delivery attempt.").Register(*registry_)),
+      sink_suppressed_(BuildCounter().Name("sigflow_sink_suppressed_total").Help("Repeats within their rule's dedup ttl that this sink would have received.").Register(*registry_)),
       sink_dead_(BuildCounter().Name("sigflow_sink_dead_letters_total").Help("Alerts moved to a sink's dead letters, by reason.").Register(*registry_)),
       sink_latency_(BuildHistogram().Name("sigflow_sink_delivery_latency_seconds").Help("From an alert entering the outbox to its receiver accepting it.").Register(*registry_)),
       outbox_depth_(BuildGauge().Name("sigflow_outbox_depth").Help("Alerts waiting in a sink's outbox.").Register(*registry_)),
@@ -92,6 +93,7 @@ void Metrics::alert_suppressed(const std::string& rule) { suppressed_.Add({{"rul
 void Metrics::add_sink(const std::string& sink) {
   sink_sent_.Add({{"sink", sink}});
   sink_retried_.Add({{"sink", sink}});
+  sink_suppressed_.Add({{"sink", sink}});
   sink_latency_.Add({{"sink", sink}}, delivery_buckets());
   outbox(sink, 0, 0, 0);
   sink_breaker(sink, false);
@@ -103,6 +105,7 @@ void Metrics::sink_sent(const std::string& sink, double latency_seconds) {
 }
 void Metrics::sink_failed(const std::string& sink, const std::string& reason) { sink_failed_.Add({{"sink", sink}, {"reason", reason}}).Increment(); }
 void Metrics::sink_retried(const std::string& sink) { sink_retried_.Add({{"sink", sink}}).Increment(); }
+void Metrics::sink_suppressed(const std::string& sink) { sink_suppressed_.Add({{"sink", sink}}).Increment(); }
 void Metrics::sink_dead_lettered(const std::string& sink, const std::string& reason) {
   sink_dead_.Add({{"sink", sink}, {"reason", reason}}).Increment();
 }

@@ -43,6 +43,7 @@ class Metrics {
   void sink_sent(const std::string& sink, double latency_seconds);
   void sink_failed(const std::string& sink, const std::string& reason);
   void sink_retried(const std::string& sink);
+  void sink_suppressed(const std::string& sink);  // a repeat within its rule's dedup ttl, not sent here
   void sink_dead_lettered(const std::string& sink, const std::string& reason);
   void outbox(const std::string& sink, double depth, double bytes, double dead_letters);
   void sink_breaker(const std::string& sink, bool open);
@@ -79,6 +80,7 @@ class Metrics {
   prometheus::Family<prometheus::Counter>& sink_sent_;
   prometheus::Family<prometheus::Counter>& sink_failed_;
   prometheus::Family<prometheus::Counter>& sink_retried_;
+  prometheus::Family<prometheus::Counter>& sink_suppressed_;
   prometheus::Family<prometheus::Counter>& sink_dead_;
   prometheus::Family<prometheus::Histogram>& sink_latency_;
   prometheus::Family<prometheus::Gauge>& outbox_depth_;

@@ -23,6 +23,7 @@ Result<std::vector<Alert>> EventProcessor::process(const Event& event) {
   for (Alert& alert : *alerts) {
     if (!dedup_.admit(alert, rules_->dedup_ttl(alert.rule), std::chrono::system_clock::now())) {
       metrics_.alert_suppressed(alert.rule);
+      if (delivery_ != nullptr) delivery_->suppressed(alert);
       ++counts_.suppressed;
       continue;
     }

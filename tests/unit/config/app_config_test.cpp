@@ -106,6 +106,23 @@ TEST_F(AppConfigTest, ErrorsNameTheKeyAndLine) {
       {"rules: [r.yaml]\ncurrency_rates:\n  yuan: 0.14\n", ":3:3: error: 'yuan' in 'currency_rates' is not an ISO 4217 code"},
       {"rules: [r.yaml]\ncurrency_rates:\n  CNY: -1\n", ":3:8: error: 'currency_rates.CNY' must be a positive number"},
       {"rules: [r.yaml\n", ":2:1: error:"},
+      {"rules: [r.yaml]\nsinks:\n  - {type: webhook, url: 'ftp://x'}\n", "error: sink 'webhook': 'url' must start with http:// or https://"},
+      {"rules: [r.yaml]\nsinks:\n  - {type: webhook, url: 'http://x', template: '{\"a\": \"{sumary}\"}'}\n",
+       "error: sink 'webhook': unknown placeholder '{sumary}' in template"},
+      {"rules: [r.yaml]\nsinks:\n  - {type: webhook, url: 'http://x', template: '{\"a\": {summary}}'}\n",
+       "error: sink 'webhook': the template does not render valid JSON"},
+      {"rules: [r.yaml]\nsinks:\n  - {type: slack, url: 'http://x', rate_limit: fast}\n",
+       "error: sink 'slack': rate_limit must be messages per period such as 20/1m or 5/1s, found 'fast'"},
+      {"rules: [r.yaml]\nsinks:\n  - {type: stdout, group_by: [team]}\n", "error: sink 'stdout': group_by: unknown alert field 'team'"},
+      {"rules: [r.yaml]\nsinks:\n  - {type: stdout, id: 'a b'}\n", "error: sink 'a b': id may contain only letters"},
+      {"rules: [r.yaml]\nroutes:\n  - match: {signal: x}\n    sinks: [stdout]\n", ":3:3: error: 'routes' must end with a default route"},
+      {"rules: [r.yaml]\nroutes:\n  - sinks: [stdout]\n  - match: {signal: x}\n    sinks: [stdout]\n",
+       ":4:5: error: the route at line 4 comes after the default route"},
+      {"rules: [r.yaml]\nroutes:\n  - sinks: [pager]\n", ":3:12: error: the route at line 3: no sink has the id 'pager' (sinks: stdout)"},
+      {"rules: [r.yaml]\nroutes:\n  - match: {severity: urgent}\n    sinks: [stdout]\n  - sinks: [stdout]\n",
+       "error: the route at line 3: unknown severity 'urgent'"},
+      {"rules: [r.yaml]\nroutes:\n  - match: {sigal: x}\n    sinks: [stdout]\n  - sinks: [stdout]\n", "unknown key 'sigal' in 'match'"},
+      {"rules: [r.yaml]\nroutes:\n  - {}\n", "is missing 'sinks'"},
   };
   for (const auto& [yaml, expected] : cases) {
     auto r = load(yaml);
