@@ -13,7 +13,7 @@ BUILD_PKGS=(
 )
 TEST_PKGS=(
   libgtest-dev libgmock-dev libbenchmark-dev python3 curl clang-14 libclang-rt-14-dev
-  default-jre-headless maven kcat
+  default-jre-headless maven kcat openssl
 )
 RUNTIME_PKGS=(
   ca-certificates libsimdjson14 librdkafka++1 libprometheus-cpp-core1.0 libvectorscan5 libre2-9

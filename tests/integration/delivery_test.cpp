@@ -56,8 +56,8 @@ class Delivery : public ::testing::Test {
     for (const auto& [id, file] : {std::pair{"cloud-news", "cloud-news.rss.xml"}, {"intl-ai", "intl-ai.atom.xml"}, {"hk-finance", "hk-finance.rdf.xml"}}) {
       yaml += fmt::format("  - {{id: {}, type: feed, url: '{}', interval: 1h}}\n", id, (test::source_dir() / "config" / "samples" / file).string());
     }
-    yaml += fmt::format("rules: ['{}']\nstate: {{dir: '{}'}}\nadmin: {{listen: '127.0.0.1:0'}}\ndelivery: {{drain_timeout: 60s}}\n",
-                        (test::source_dir() / "rules").string(), (dir_ / "state").string());
+    yaml += fmt::format("rules: ['{}']\nstate: {{dir: '{}'}}\nadmin: {{listen: '127.0.0.1:0'}}\ndelivery: {{drain_timeout: {}}}\n",
+                        (test::source_dir() / "rules").string(), (dir_ / "state").string(), drain_timeout_);
     yaml += "sinks:\n" + sinks + extra;
     test::write_file(dir_ / "sigflow.yaml", yaml);
     return (dir_ / "sigflow.yaml").string();
@@ -90,6 +90,7 @@ class Delivery : public ::testing::Test {
   std::map<std::string, std::string> env() const { return {{"HOOK_SECRET", kSecret}}; }
 
   test::TempDir dir_;
+  std::string drain_timeout_ = "60s";
 };
 
 std::string metrics_of(std::uint16_t admin) { return test::http_get("127.0.0.1", admin, "/metrics").body; }
@@ -385,6 +386,26 @@ TEST_F(Delivery, AlertmanagerReceivesLabelsAndAnnotationsItCanRouteOn) {
     EXPECT_NE(req.body.find(R"("endsAt":")"), std::string::npos);
     EXPECT_NE(req.body.find(R"("annotations":{"summary":")"), std::string::npos);
   }
+}
+
+TEST_F(Delivery, TlsIsVerifiedByDefaultAndACustomCaBundleIsTrusted) {
+  const auto pki = test::make_test_pki(dir_.path());
+  test::TestHttpServer receiver(0, pki.server);
+  receiver.route("/alerts", {200, "text/plain", "ok"});
+  // The system's CAs do not know the test CA: every attempt fails its TLS check.
+  drain_timeout_ = "2s";
+  const auto untrusted = write_config(hook(receiver.url("/alerts"), ", breaker_failures: 1000"));
+  auto refused = test::run_sigflow({"run", "--config", untrusted, "--once"}, env());
+  EXPECT_EQ(refused.code, 1) << refused.err;
+  EXPECT_NE(refused.err.find("failed (tls:"), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("16 waiting in outboxes"), std::string::npos) << refused.err;
+  EXPECT_EQ(receiver.request_count("/alerts"), 0u);
+  // With the CA bundle, the same outbox is delivered at the next run.
+  drain_timeout_ = "60s";
+  const auto trusted = write_config(hook(receiver.url("/alerts"), fmt::format(", ca_file: '{}'", pki.ca_file)));
+  auto delivered = test::run_sigflow({"run", "--config", trusted, "--once"}, env());
+  EXPECT_EQ(delivered.code, 0) << delivered.err;
+  EXPECT_EQ(receiver.request_count("/alerts"), kDemoAlerts);
 }
 
 }  // namespace

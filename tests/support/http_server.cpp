@@ -7,9 +7,13 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 
 #include <algorithm>
+#include <stdexcept>
 #include <thread>
+
+#include "support/process.hpp"
 
 namespace sigflow::test {
 
@@ -19,9 +23,17 @@ namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
 struct TestHttpServer::Impl {
-  explicit Impl(std::uint16_t port) : acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), port)) {}
+  Impl(std::uint16_t port, const std::optional<TlsIdentity>& identity)
+      : acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), port)), tls(identity.has_value()) {
+    if (identity) {
+      ssl.use_certificate_chain_file(identity->cert_file);
+      ssl.use_private_key_file(identity->key_file, asio::ssl::context::pem);
+    }
+  }
   asio::io_context io;
   tcp::acceptor acceptor;
+  asio::ssl::context ssl{asio::ssl::context::tls_server};
+  const bool tls;
   std::thread thread;
   mutable std::mutex mutex;
   std::map<std::string, HttpResponseSpec> routes;
@@ -42,9 +54,22 @@ struct TestHttpServer::Impl {
 
   // Every connection is a coroutine on the one io thread: no shared state races, and a
   // delayed response (a timer) never blocks other connections.
-  asio::awaitable<void> serve(tcp::socket socket) {
-    constexpr auto tuple = asio::as_tuple(asio::use_awaitable);
+  asio::awaitable<void> serve_tls(tcp::socket socket) {
+    beast::ssl_stream<beast::tcp_stream> stream(std::move(socket), ssl);
+    auto [ec] = co_await stream.async_handshake(asio::ssl::stream_base::server, asio::as_tuple(asio::use_awaitable));
+    if (!ec) co_await serve(stream);  // a client that refuses our certificate ends here
+  }
+
+  asio::awaitable<void> serve_plain(tcp::socket socket) {
     beast::tcp_stream stream(std::move(socket));
+    co_await serve(stream);
+    beast::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+  }
+
+  template <typename Stream>
+  asio::awaitable<void> serve(Stream& stream) {
+    constexpr auto tuple = asio::as_tuple(asio::use_awaitable);
     beast::flat_buffer buffer;
     for (;;) {
       http::request<http::string_body> req;
@@ -72,20 +97,19 @@ struct TestHttpServer::Impl {
       auto [write_ec, write_n] = co_await http::async_write(stream, res, tuple);
       if (write_ec || !res.keep_alive()) break;
     }
-    beast::error_code ignored;
-    stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
   }
 
   void accept() {
     acceptor.async_accept([this](beast::error_code ec, tcp::socket socket) {
       if (ec) return;
-      asio::co_spawn(io, serve(std::move(socket)), asio::detached);
+      if (tls) asio::co_spawn(io, serve_tls(std::move(socket)), asio::detached);
+      else asio::co_spawn(io, serve_plain(std::move(socket)), asio::detached);
       accept();
     });
   }
 };
 
-TestHttpServer::TestHttpServer(std::uint16_t port) : impl_(std::make_unique<Impl>(port)) {
+TestHttpServer::TestHttpServer(std::uint16_t port, std::optional<TlsIdentity> tls) : impl_(std::make_unique<Impl>(port, tls)) {
   impl_->accept();
   impl_->thread = std::thread([this] { impl_->io.run(); });
 }
@@ -98,7 +122,25 @@ TestHttpServer::~TestHttpServer() {
 std::uint16_t TestHttpServer::port() const { return impl_->acceptor.local_endpoint().port(); }
 
 std::string TestHttpServer::url(const std::string& path) const {
-  return "http://127.0.0.1:" + std::to_string(port()) + path;
+  return (impl_->tls ? "https://127.0.0.1:" : "http://127.0.0.1:") + std::to_string(port()) + path;
+}
+
+TestPki make_test_pki(const std::filesystem::path& dir) {
+  auto openssl = [](const std::vector<std::string>& args) {
+    Process p("/usr/bin/openssl", args);
+    const auto code = p.wait(std::chrono::seconds(30));
+    if (code != 0) throw std::runtime_error("openssl " + args.front() + " failed: " + p.err());
+  };
+  const auto at = [&](const char* name) { return (dir / name).string(); };
+  const std::string ec_key = "ec_paramgen_curve:prime256v1";
+  openssl({"req", "-x509", "-newkey", "ec", "-pkeyopt", ec_key, "-nodes", "-keyout", at("ca.key"), "-out", at("ca.pem"), "-days", "2",
+           "-subj", "/CN=sigflow test CA"});
+  openssl({"req", "-newkey", "ec", "-pkeyopt", ec_key, "-nodes", "-keyout", at("server.key"), "-out", at("server.csr"), "-subj",
+           "/CN=127.0.0.1"});
+  write_file(dir / "san.ext", "subjectAltName=IP:127.0.0.1\n");
+  openssl({"x509", "-req", "-in", at("server.csr"), "-CA", at("ca.pem"), "-CAkey", at("ca.key"), "-CAcreateserial", "-out",
+           at("server.pem"), "-days", "2", "-extfile", at("san.ext")});
+  return {at("ca.pem"), {at("server.pem"), at("server.key")}};
 }
 
 void TestHttpServer::route(const std::string& path, HttpResponseSpec response) {

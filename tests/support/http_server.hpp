@@ -6,9 +6,11 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,12 +31,27 @@ struct HttpResponseSpec {
   std::chrono::milliseconds delay{0};  // before answering
 };
 
+// A certificate chain and key (PEM) for an HTTPS test server; see make_test_pki().
+struct TlsIdentity {
+  std::string cert_file;
+  std::string key_file;
+};
+
+// A throwaway CA and a certificate for 127.0.0.1 that it signed, made in `dir` with the
+// openssl command line tool.
+struct TestPki {
+  std::string ca_file;
+  TlsIdentity server;
+};
+TestPki make_test_pki(const std::filesystem::path& dir);
+
 class TestHttpServer {
  public:
   using Handler = std::function<HttpResponseSpec(const HttpRequestSeen&)>;
 
   // Starts listening at once, on an ephemeral port or on `port` (a receiver that comes back).
-  explicit TestHttpServer(std::uint16_t port = 0);
+  // With `tls`, it speaks HTTPS only.
+  explicit TestHttpServer(std::uint16_t port = 0, std::optional<TlsIdentity> tls = std::nullopt);
   ~TestHttpServer();
   TestHttpServer(const TestHttpServer&) = delete;
   TestHttpServer& operator=(const TestHttpServer&) = delete;
