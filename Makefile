@@ -41,6 +41,7 @@ fuzz: deps
 
 bench: build-release
 	build/release/tests/bench/sigflow_bench --benchmark_min_time=2
+	build/release/tests/bench/sigflow_delivery_bench --benchmark_min_time=1
 
 bench-kafka: build-release
 	$(KAFKA) start

@@ -10,13 +10,15 @@ namespace {
 
 Status check_rate(const std::string& text, DeliveryPolicy* policy) {
   if (text.empty() || text == "0") return Ok{};
-  const auto slash = text.find('/');
-  int n = 0;
-  const auto [ptr, ec] = std::from_chars(text.data(), text.data() + (slash == std::string::npos ? text.size() : slash), n);
-  auto period = slash == std::string::npos ? Result<std::chrono::milliseconds>(make_error("", "")) : parse_duration(text.substr(slash + 1));
-  if (ec != std::errc() || ptr != text.data() + slash || n <= 0 || !period || period->count() <= 0) {
+  const auto bad = [&] {
     return make_error("config.value", fmt::format("rate_limit must be messages per period such as 20/1m or 5/1s, found '{}'", text));
-  }
+  };
+  const auto slash = text.find('/');
+  if (slash == std::string::npos) return bad();
+  int n = 0;
+  const auto [ptr, ec] = std::from_chars(text.data(), text.data() + slash, n);
+  auto period = parse_duration(text.substr(slash + 1));
+  if (ec != std::errc() || ptr != text.data() + slash || n <= 0 || !period || period->count() <= 0) return bad();
   if (policy) {
     policy->rate_messages = n;
     policy->rate_period = *period;

@@ -64,7 +64,7 @@ Result<AlertTemplate> AlertTemplate::parse(const std::string& text, Escape escap
     const std::string name = close == std::string::npos ? "" : text.substr(open + 1, close - open - 1);
     // A '{' that does not start a placeholder name (JSON braces) is literal text.
     const bool looks_like_name = close != std::string::npos && !name.empty() &&
-                                 name.find_first_not_of("abcdefghijklmnopqrstuvwxyz_.0123456789-") == std::string::npos;
+                                 name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_.0123456789-") == std::string::npos;
     if (!looks_like_name) {
       t.parts_.push_back({false, text.substr(pos, open + 1 - pos)});
       pos = open + 1;

@@ -17,7 +17,8 @@ namespace sigflow::sinks {
 class AlertTemplate {
  public:
   enum class Escape { json, form, none };
-  // Error code config.template naming the unknown placeholder or the unclosed brace.
+  // Error code config.template naming an unknown placeholder. A '{' that does not open a
+  // placeholder name (JSON braces, an unclosed brace) stays literal text.
   static Result<AlertTemplate> parse(const std::string& text, Escape escape);
   static Escape escape_for(const std::string& content_type);
   std::string render(const Alert& alert) const;

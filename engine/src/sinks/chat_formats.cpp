@@ -1,6 +1,9 @@
 #include "sinks/chat_formats.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "sigflow/hash.hpp"
 #include "sigflow/json_writer.hpp"
@@ -19,13 +22,19 @@ std::string severity_upper(Severity s) {
 // "3 alerts: funding_round" for a group, the summary for one alert.
 std::string headline(const std::vector<Alert>& alerts) {
   if (alerts.size() == 1) return fmt::format("[{}] {}", severity_upper(alerts[0].severity), alerts[0].summary);
-  std::string signals;
+  std::vector<std::string_view> signals;
   for (const auto& a : alerts) {
-    if (signals.find(a.signal) != std::string::npos) continue;
-    if (!signals.empty()) signals += ", ";
-    signals += a.signal;
+    if (std::find(signals.begin(), signals.end(), a.signal) == signals.end()) signals.push_back(a.signal);
   }
-  return fmt::format("{} alerts: {}", alerts.size(), signals);
+  return fmt::format("{} alerts: {}", alerts.size(), fmt::join(signals, ", "));
+}
+
+// At most max_bytes of s, not ending inside a UTF-8 sequence.
+std::string utf8_prefix(std::string_view s, std::size_t max_bytes) {
+  if (s.size() <= max_bytes) return std::string(s);
+  std::size_t n = max_bytes;
+  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;  // s[n]: the first byte left out
+  return std::string(s.substr(0, n));
 }
 
 // Slack mrkdwn escapes only &, < and >.
@@ -55,7 +64,7 @@ std::string md_escape(std::string_view s) {
   return out;
 }
 
-// A URL inside markdown link parentheses: spaces and parentheses would end it early.
+// A URL inside a link (markdown parentheses, Slack <url|text>): spaces and parentheses would end it early.
 std::string md_url(std::string_view url) {
   std::string out;
   for (char c : url) {
@@ -109,20 +118,26 @@ std::string entities_text(const Alert& a) {
 
 std::string slack_payload(const std::vector<Alert>& alerts) {
   json::Writer w;
-  w.begin_object().field("text", headline(alerts));
+  w.begin_object().field("text", slack_escape(headline(alerts)));
   w.key("blocks").begin_array();
-  w.begin_object().field("type", "header").key("text").begin_object().field("type", "plain_text").field("text", headline(alerts).substr(0, 150));
+  w.begin_object().field("type", "header").key("text").begin_object().field("type", "plain_text").field("text", utf8_prefix(headline(alerts), 150));
   w.end_object().end_object();
-  for (const auto& a : alerts) {
+  // Slack refuses messages of more than 50 blocks: the header and 2 per alert. A larger group
+  // shows 23 alerts in full and lists the rest in one section (of at most 3000 characters).
+  const std::size_t full = alerts.size() <= 24 ? alerts.size() : 23;
+  for (std::size_t i = 0; i < full; ++i) {
+    const Alert& a = alerts[i];
     std::string text = fmt::format("*{}*", slack_escape(a.summary));
     if (!a.event.url.empty()) {
-      text += fmt::format("\n<{}|{}>", slack_escape(a.event.url), slack_escape(a.event.title.empty() ? a.event.url : a.event.title));
+      text += fmt::format("\n<{}|{}>", slack_escape(md_url(a.event.url)), slack_escape(a.event.title.empty() ? a.event.url : a.event.title));
     }
     w.begin_object().field("type", "section").key("text").begin_object().field("type", "mrkdwn").field("text", text).end_object();
     w.key("fields").begin_array();
     w.begin_object().field("type", "mrkdwn").field("text", fmt::format("*Signal*\n{}", slack_escape(a.signal))).end_object();
     w.begin_object().field("type", "mrkdwn").field("text", fmt::format("*Severity*\n{}", to_string(a.severity))).end_object();
+    std::size_t shown = 0;  // Slack allows 10 fields per section: signal, severity and 8 entities
     for (const auto& [name, values] : a.entities) {
+      if (++shown > 8) break;
       w.begin_object().field("type", "mrkdwn").field("text", fmt::format("*{}*\n{}", slack_escape(name), slack_escape(entity_values(values)))).end_object();
     }
     w.end_array().end_object();
@@ -132,6 +147,18 @@ std::string slack_payload(const std::vector<Alert>& alerts) {
         .field("text", fmt::format("rule `{}` · {} · {} · alert `{}`", slack_escape(a.rule), slack_escape(a.event.source), a.fired_at, a.id))
         .end_object();
     w.end_array().end_object();
+  }
+  if (full < alerts.size()) {
+    std::string rest = fmt::format("*{} more alerts*", alerts.size() - full);
+    for (std::size_t i = full; i < alerts.size(); ++i) {
+      const std::string line = fmt::format("\n• [{}] {}", severity_upper(alerts[i].severity), slack_escape(alerts[i].summary));
+      if (rest.size() + line.size() > 2900) {
+        rest += "\n…";
+        break;
+      }
+      rest += line;
+    }
+    w.begin_object().field("type", "section").key("text").begin_object().field("type", "mrkdwn").field("text", rest).end_object().end_object();
   }
   w.end_array().end_object();
   return w.take();
@@ -183,7 +210,7 @@ std::string wecom_payload(const std::vector<Alert>& alerts) {
   json::Writer w;
   w.begin_object().field("msgtype", "markdown").key("markdown").begin_object();
   std::string body = markdown_body(alerts, true);
-  if (body.size() > 4000) body = body.substr(0, 3990) + "\n…";  // WeCom's limit is 4096 bytes
+  if (body.size() > 4000) body = utf8_prefix(body, 3990) + "\n…";  // WeCom's limit is 4096 bytes
   w.field("content", body);
   w.end_object().end_object();
   return w.take();
