@@ -56,8 +56,8 @@ class Delivery : public ::testing::Test {
     for (const auto& [id, file] : {std::pair{"cloud-news", "cloud-news.rss.xml"}, {"intl-ai", "intl-ai.atom.xml"}, {"hk-finance", "hk-finance.rdf.xml"}}) {
       yaml += fmt::format("  - {{id: {}, type: feed, url: '{}', interval: 1h}}\n", id, (test::source_dir() / "config" / "samples" / file).string());
     }
-    yaml += fmt::format("rules: ['{}']\nstate: {{dir: '{}'}}\nadmin: {{listen: '127.0.0.1:0'}}\ndelivery: {{drain_timeout: {}}}\n",
-                        (test::source_dir() / "rules").string(), (dir_ / "state").string(), drain_timeout_);
+    yaml += fmt::format("rules: ['{}']\nstate: {{dir: '{}'}}\nadmin: {}\ndelivery: {{drain_timeout: {}}}\n",
+                        (test::source_dir() / "rules").string(), (dir_ / "state").string(), admin_, drain_timeout_);
     yaml += "sinks:\n" + sinks + extra;
     test::write_file(dir_ / "sigflow.yaml", yaml);
     return (dir_ / "sigflow.yaml").string();
@@ -91,6 +91,7 @@ class Delivery : public ::testing::Test {
 
   test::TempDir dir_;
   std::string drain_timeout_ = "60s";
+  std::string admin_ = "{listen: '127.0.0.1:0'}";
 };
 
 std::string metrics_of(std::uint16_t admin) { return test::http_get("127.0.0.1", admin, "/metrics").body; }
@@ -386,6 +387,46 @@ TEST_F(Delivery, AlertmanagerReceivesLabelsAndAnnotationsItCanRouteOn) {
     EXPECT_NE(req.body.find(R"("endsAt":")"), std::string::npos);
     EXPECT_NE(req.body.find(R"("annotations":{"summary":")"), std::string::npos);
   }
+}
+
+TEST_F(Delivery, DeadLettersOfARunningEngineAreListedAndRequeuedThroughItsAdminEndpoint) {
+  test::TestHttpServer receiver;
+  Ledger ledger;
+  std::atomic<bool> fixed{false};
+  receiver.set_handler(recording(ledger, [&](const Alert& a, int) -> test::HttpResponseSpec {
+    if (a.signal == "funding_round" && !fixed) return {422, "text/plain", "unknown currency"};
+    return {200, "text/plain", "ok"};
+  }));
+  // The admin token guards POST; it comes from a secret file.
+  test::write_file(dir_ / "admin-token", "adm-91c\n");
+  admin_ = fmt::format("{{listen: '127.0.0.1:0', token: '${{file:{}}}'}}", (dir_ / "admin-token").string());
+  const auto config = write_config(hook(receiver.url("/alerts")));
+  test::Process p(SIGFLOW_BINARY, {"run", "--config", config}, env());
+  const std::uint16_t admin = p.wait_for_port("admin endpoint listening on http://127.0.0.1:");
+  ASSERT_NE(admin, 0) << p.err();
+  ASSERT_TRUE(eventually([&] { return metrics_of(admin).find(R"(sigflow_outbox_dead_letters{sink="hook"} 4)") != std::string::npos; }))
+      << p.err();
+  const auto listed = test::http_get("127.0.0.1", admin, "/outbox");
+  EXPECT_EQ(listed.status, 200u);
+  EXPECT_NE(listed.body.find(R"({"sink":"hook","waiting":0,"dead_letters":4})"), std::string::npos) << listed.body;
+  EXPECT_NE(listed.body.find(R"("reason":"http_422","response":"HTTP 422: unknown currency")"), std::string::npos) << listed.body;
+  // `outbox list` reads next to the running engine.
+  auto list = test::run_sigflow({"outbox", "list", "--config", config});
+  EXPECT_EQ(list.code, 0) << list.err;
+  EXPECT_NE(list.out.find(fmt::format("{:<20} {:>8} {:>13}", "hook", 0, 4)), std::string::npos) << list.out;
+
+  EXPECT_EQ(test::http_request("POST", "127.0.0.1", admin, "/outbox/retry?sink=hook&all=true").status, 401u);
+  EXPECT_EQ(test::http_request("POST", "127.0.0.1", admin, "/outbox/retry?sink=hook&all=true", {{"Authorization", "Bearer nope"}}).status, 401u);
+  fixed = true;
+  const std::string admin_url = fmt::format("http://127.0.0.1:{}", admin);
+  auto retry = test::run_sigflow({"outbox", "retry", "--config", config, "--sink", "hook", "--all", "--admin", admin_url});
+  ASSERT_EQ(retry.code, 0) << retry.err;
+  EXPECT_NE(retry.out.find(R"({"sink":"hook","requeued":4} (by the running sigflow at )"), std::string::npos) << retry.out;
+  ASSERT_TRUE(eventually([&] { return ledger.accepted_ids() == kDemoAlerts; })) << p.err();
+  EXPECT_NE(metrics_of(admin).find(R"(sigflow_outbox_dead_letters{sink="hook"} 0)"), std::string::npos);
+  p.signal(SIGTERM);
+  EXPECT_EQ(p.wait(20s), 0);
+  EXPECT_EQ(p.err().find("adm-91c"), std::string::npos);
 }
 
 TEST_F(Delivery, TlsIsVerifiedByDefaultAndACustomCaBundleIsTrusted) {

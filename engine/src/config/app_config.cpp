@@ -299,7 +299,8 @@ class ConfigLoader {
   void load_admin(const YAML::Node& node) {
     if (!node || node.IsNull()) return;
     if (!y_.expect_map(node, "'admin'")) return;
-    y_.reject_unknown_keys(node, {"listen", "enabled"}, "'admin'");
+    y_.reject_unknown_keys(node, {"listen", "enabled", "token"}, "'admin'");
+    if (auto token = y_.scalar(node, "token", "'admin'")) config_.admin.token = *token;
     if (auto enabled = y_.boolean(node, "enabled", "'admin'")) config_.admin.enabled = *enabled;
     if (auto listen = y_.scalar(node, "listen", "'admin'")) {
       if (!parse_listen(*listen, config_.admin)) {

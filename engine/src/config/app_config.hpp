@@ -19,6 +19,9 @@ struct AdminConfig {
   bool enabled = true;
   std::string host = "127.0.0.1";
   std::uint16_t port = 9464;  // 0 picks a free port (logged at start-up)
+  // Bearer token for POST endpoints (may be a ${env:} or ${file:} secret); empty: POST only on
+  // a loopback address.
+  std::string token;
 };
 
 struct StateConfig {

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "sigflow/json_writer.hpp"
+
 #include "sigflow/log.hpp"
 
 namespace sigflow::delivery {
@@ -67,6 +69,83 @@ std::size_t AlertDelivery::drain(std::chrono::milliseconds timeout) {
     waiting += left;
   }
   return waiting;
+}
+
+namespace {
+
+// The value of `name` in the query of `target` ("" when absent).
+std::string query_param(const std::string& target, const std::string& name) {
+  const auto q = target.find('?');
+  if (q == std::string::npos) return {};
+  std::string_view rest(target);
+  rest.remove_prefix(q + 1);
+  while (!rest.empty()) {
+    const auto amp = rest.find('&');
+    const std::string_view pair = rest.substr(0, amp);
+    if (pair.substr(0, pair.find('=')) == name) return std::string(pair.substr(std::min(pair.size(), name.size() + 1)));
+    if (amp == std::string_view::npos) break;
+    rest.remove_prefix(amp + 1);
+  }
+  return {};
+}
+
+HttpServerReply json_reply(unsigned status, std::string body) { return {status, "application/json", std::move(body) + "\n", {}}; }
+
+HttpServerReply error_reply(unsigned status, const std::string& message) {
+  json::Writer w;
+  w.begin_object().field("error", message).end_object();
+  return json_reply(status, w.take());
+}
+
+}  // namespace
+
+HttpServerReply AlertDelivery::handle_admin(const HttpServerRequest& req) {
+  const std::string path = req.target.substr(0, req.target.find('?'));
+  if (path == "/outbox" && req.method == "GET") {
+    auto letters = store_->dead_letters("");
+    if (!letters) return error_reply(500, letters.error().message);
+    json::Writer w;
+    w.begin_object().key("sinks").begin_array();
+    for (auto& d : dispatchers_) {
+      std::size_t dead = 0;
+      for (const auto& l : *letters) dead += l.sink == d->id() ? 1 : 0;
+      w.begin_object().field("sink", d->id()).key("waiting").value(static_cast<double>(d->waiting()));
+      w.key("dead_letters").value(static_cast<double>(dead)).end_object();
+    }
+    w.end_array().key("dead_letters").begin_array();
+    for (const auto& l : *letters) {
+      w.begin_object().field("sink", l.sink).key("seq").value(static_cast<double>(l.record.seq)).field("reason", l.reason);
+      w.field("response", l.response).key("attempts").value(l.attempts).key("failed_at_ms").value(static_cast<double>(l.failed_ms));
+      w.key("alert").raw(l.record.alert_json).end_object();
+    }
+    w.end_array().end_object();
+    return json_reply(200, w.take());
+  }
+  const bool retry = path == "/outbox/retry";
+  if (!retry && path != "/outbox/drop") return error_reply(404, "not found: try GET /outbox, POST /outbox/retry or POST /outbox/drop");
+  if (req.method != "POST") return error_reply(405, "use POST");
+  const std::string sink = query_param(req.target, "sink");
+  const std::string seq_text = query_param(req.target, "seq");
+  const bool all = query_param(req.target, "all") == "true";
+  std::optional<std::uint64_t> seq;
+  if (!seq_text.empty()) {
+    try {
+      seq = std::stoull(seq_text);
+    } catch (const std::exception&) {
+      return error_reply(400, fmt::format("seq must be a number, found '{}'", seq_text));
+    }
+  }
+  if (seq.has_value() == all) return error_reply(400, "give either seq=N or all=true");
+  for (auto& d : dispatchers_) {
+    if (d->id() != sink) continue;
+    auto n = retry ? d->requeue(seq) : d->drop(seq);
+    if (!n) return error_reply(500, n.error().message);
+    logger("delivery")->info("sink '{}': {} {} dead letters through the admin endpoint", sink, retry ? "requeued" : "dropped", *n);
+    json::Writer w;
+    w.begin_object().field("sink", sink).key(retry ? "requeued" : "dropped").value(static_cast<double>(*n)).end_object();
+    return json_reply(200, w.take());
+  }
+  return error_reply(404, fmt::format("no sink has the id '{}'", sink));
 }
 
 std::size_t AlertDelivery::dead_lettered() const {

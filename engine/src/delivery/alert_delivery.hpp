@@ -16,6 +16,7 @@
 #include "delivery/outbox_store.hpp"
 #include "delivery/sink_dispatcher.hpp"
 #include "metrics/metrics.hpp"
+#include "sigflow/http_server.hpp"
 
 namespace sigflow::delivery {
 
@@ -36,6 +37,9 @@ class AlertDelivery {
   // Waits until every outbox is empty or `timeout` passed; returns how many alerts still wait.
   std::size_t drain(std::chrono::milliseconds timeout);
   void give_up_waiting();
+  // The admin endpoint's /outbox: GET lists each sink's waiting alerts and dead letters (JSON);
+  // POST /outbox/retry and /outbox/drop with ?sink=ID and &seq=N or &all=true change them.
+  HttpServerReply handle_admin(const HttpServerRequest& request);
   // Alerts this process moved to dead letters (receivers refused them, or retry_for ran out).
   std::size_t dead_lettered() const;
   void stop();

@@ -8,6 +8,7 @@
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
 
+#include <chrono>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -209,28 +210,29 @@ class KeyValueOutbox final : public OutboxStore {
     return out;
   }
 
-  Result<std::size_t> requeue(const std::string& sink, std::optional<std::uint64_t> seq) override {
+  Result<std::vector<DeadLetter>> requeue(const std::string& sink, std::optional<std::uint64_t> seq) override {
     auto letters = selected(sink, seq);
     if (!letters) return letters.error();
     std::lock_guard lock(mutex_);
     Batch batch;
-    for (const DeadLetter& d : *letters) {
-      OutboxRecord r = d.record;
-      r.seq = next_seq_++;
+    const std::int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    for (DeadLetter& d : *letters) {
       batch.emplace_back(key_of('d', d.sink, d.record.seq), std::nullopt);
-      batch.emplace_back(key_of('q', d.sink, r.seq), encode_record(r));
+      d.record.seq = next_seq_++;
+      d.record.enqueued_ms = now;  // retry_for starts again
+      batch.emplace_back(key_of('q', d.sink, d.record.seq), encode_record(d.record));
     }
     if (auto ok = kv_->write(batch); !ok) return ok.error();
-    return letters->size();
+    return letters;
   }
 
-  Result<std::size_t> drop(const std::string& sink, std::optional<std::uint64_t> seq) override {
+  Result<std::vector<DeadLetter>> drop(const std::string& sink, std::optional<std::uint64_t> seq) override {
     auto letters = selected(sink, seq);
     if (!letters) return letters.error();
     Batch batch;
     for (const DeadLetter& d : *letters) batch.emplace_back(key_of('d', d.sink, d.record.seq), std::nullopt);
     if (auto ok = kv_->write(batch); !ok) return ok.error();
-    return letters->size();
+    return letters;
   }
 
  private:

@@ -45,10 +45,10 @@ class OutboxStore {
   // Every sink's dead letters when `sink` is empty.
   virtual Result<std::vector<DeadLetter>> dead_letters(const std::string& sink) const = 0;
   // Puts dead letters back at the end of their sink's queue (all of the sink's, or the one
-  // with `seq`); returns how many moved.
-  virtual Result<std::size_t> requeue(const std::string& sink, std::optional<std::uint64_t> seq) = 0;
-  // Deletes dead letters for good (all of the sink's, or the one with `seq`).
-  virtual Result<std::size_t> drop(const std::string& sink, std::optional<std::uint64_t> seq) = 0;
+  // with `seq`), as if enqueued now; returns them with their new seq.
+  virtual Result<std::vector<DeadLetter>> requeue(const std::string& sink, std::optional<std::uint64_t> seq) = 0;
+  // Deletes dead letters for good (all of the sink's, or the one with `seq`); returns them.
+  virtual Result<std::vector<DeadLetter>> drop(const std::string& sink, std::optional<std::uint64_t> seq) = 0;
 };
 
 // Error code outbox.open, naming the directory (and saying when another sigflow holds it).

@@ -34,7 +34,8 @@ Status SinkDispatcher::load() {
   const auto now = Clock::now();
   for (OutboxRecord& r : *pending) {
     auto alert = Alert::from_json(r.alert_json);
-    Pending p{r.key, alert ? policy_.group_of(*alert) : "", r.enqueued_ms, now, std::move(r.alert_json), 0, now, false};
+    Pending p{r.key, alert && policy_.group_wait.count() > 0 ? policy_.group_of(*alert) : "", r.enqueued_ms, now, std::move(r.alert_json), 0,
+              now, false};
     bytes_ += size_of(p);
     queue_.emplace(r.seq, std::move(p));
   }
@@ -89,6 +90,41 @@ Status SinkDispatcher::accept(const Alert& alert) {
 std::size_t SinkDispatcher::drain(Clock::time_point deadline) {
   std::unique_lock lock(mutex_);
   changed_.wait_until(lock, deadline, [&] { return queue_.empty(); });
+  return queue_.size();
+}
+
+Result<std::size_t> SinkDispatcher::requeue(std::optional<std::uint64_t> seq) {
+  std::lock_guard lock(mutex_);
+  auto letters = store_.requeue(id(), seq);
+  if (!letters) return letters.error();
+  const auto now = Clock::now();
+  for (DeadLetter& d : *letters) {
+    auto alert = Alert::from_json(d.record.alert_json);
+    Pending p{d.record.key, alert && policy_.group_wait.count() > 0 ? policy_.group_of(*alert) : "", d.record.enqueued_ms, now,
+              std::move(d.record.alert_json), 0, now, false};
+    bytes_ -= std::min<std::uint64_t>(bytes_, p.alert_json.size() + d.response.size() + 64);
+    bytes_ += size_of(p);
+    queue_.emplace(d.record.seq, std::move(p));
+  }
+  dead_ -= std::min(dead_, letters->size());
+  publish_gauges();
+  changed_.notify_all();
+  return letters->size();
+}
+
+Result<std::size_t> SinkDispatcher::drop(std::optional<std::uint64_t> seq) {
+  std::lock_guard lock(mutex_);
+  auto letters = store_.drop(id(), seq);
+  if (!letters) return letters.error();
+  for (const DeadLetter& d : *letters) bytes_ -= std::min<std::uint64_t>(bytes_, d.record.alert_json.size() + d.response.size() + 64);
+  dead_ -= std::min(dead_, letters->size());
+  publish_gauges();
+  changed_.notify_all();  // an engine waiting for room may go on
+  return letters->size();
+}
+
+std::size_t SinkDispatcher::waiting() {
+  std::lock_guard lock(mutex_);
   return queue_.size();
 }
 

@@ -14,6 +14,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <set>
 #include <string>
@@ -50,6 +51,12 @@ class SinkDispatcher {
   void give_up_waiting();
   // Workers finish the message they are sending and exit; what waits stays in the outbox.
   void stop();
+  // Dead letters of this sink back into its queue (all, or the one with `seq`), or deleted;
+  // how many. For `sigflow outbox retry|drop` while the engine runs.
+  Result<std::size_t> requeue(std::optional<std::uint64_t> seq);
+  Result<std::size_t> drop(std::optional<std::uint64_t> seq);
+  // Alerts waiting now.
+  std::size_t waiting();
   // Alerts this process moved to the dead letters.
   std::size_t dead_lettered() const { return dead_lettered_.load(); }
 

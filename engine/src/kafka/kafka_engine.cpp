@@ -257,7 +257,9 @@ Result<RunStats> KafkaEngine::run_until_stopped() {
   if (auto rc = m.consumer->subscribe({m.kafka.topics.events}); rc != RdKafka::ERR_NO_ERROR) {
     return make_error("kafka.subscribe", fmt::format("cannot subscribe to {}: {}", m.kafka.topics.events, RdKafka::err2str(rc)));
   }
-  auto admin = start_admin_endpoint(m.config.admin, m.metrics, m.stopping);
+  HttpServerHandler outbox;
+  if (m.delivery) outbox = [&d = *m.delivery](const HttpServerRequest& r) { return d.handle_admin(r); };
+  auto admin = start_admin_endpoint(m.config.admin, m.metrics, m.stopping, outbox);
   if (!admin) return admin.error();
 
   StopSignals signals("committing and leaving the consumer group", [&m] { m.stopping = true; });

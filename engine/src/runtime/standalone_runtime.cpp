@@ -255,7 +255,9 @@ Result<RunStats> StandaloneRuntime::run_until_stopped() {
   asio::io_context io;
   auto guard = asio::make_work_guard(io);
 
-  auto admin = start_admin_endpoint(m.config.admin, m.metrics, m.stopping);
+  HttpServerHandler outbox;
+  if (m.delivery) outbox = [&d = *m.delivery](const HttpServerRequest& r) { return d.handle_admin(r); };
+  auto admin = start_admin_endpoint(m.config.admin, m.metrics, m.stopping, outbox);
   if (!admin) return admin.error();
 
   // Push sources (webhooks) listen from here on; one that cannot is a start-up error.

@@ -192,7 +192,7 @@ TEST_P(OutboxStoreTest, RequeueOnePutsItBackAtTheEndWithANewSeq) {
 
   auto moved = store_->requeue("slack", a1);
   ASSERT_TRUE(moved.ok()) << moved.error().message;
-  EXPECT_EQ(*moved, 1u);
+  EXPECT_EQ(moved->size(), 1u);
 
   const auto p = pending("slack");
   ASSERT_EQ(p.size(), 3u);
@@ -201,7 +201,7 @@ TEST_P(OutboxStoreTest, RequeueOnePutsItBackAtTheEndWithANewSeq) {
   EXPECT_GT(p[2].seq, a4);  // a new seq, after everything appended so far
   EXPECT_EQ(p[2].key, "k1");
   EXPECT_EQ(p[2].alert_json, R"({"id":"a1"})");
-  EXPECT_EQ(p[2].enqueued_ms, 1'700'000'000'000);
+  EXPECT_GT(p[2].enqueued_ms, 1'700'000'000'000);  // as if enqueued now: retry_for starts again
 
   const auto left = dead("slack");
   ASSERT_EQ(left.size(), 1u);
@@ -222,7 +222,7 @@ TEST_P(OutboxStoreTest, RequeueAllOfASinkKeepsTheirOrderAndLeavesOtherSinks) {
 
   auto moved = store_->requeue("slack", std::nullopt);
   ASSERT_TRUE(moved.ok());
-  EXPECT_EQ(*moved, 2u);
+  EXPECT_EQ(moved->size(), 2u);
   EXPECT_EQ(keys_of(pending("slack")), (std::vector<std::string>{"k1", "k2"}));
   EXPECT_TRUE(dead("slack").empty());
   EXPECT_EQ(dead("feishu").size(), 1u);
@@ -231,7 +231,7 @@ TEST_P(OutboxStoreTest, RequeueAllOfASinkKeepsTheirOrderAndLeavesOtherSinks) {
   // A seq that is not a dead letter moves nothing.
   auto none = store_->requeue("feishu", 999'999);
   ASSERT_TRUE(none.ok());
-  EXPECT_EQ(*none, 0u);
+  EXPECT_EQ(none->size(), 0u);
   EXPECT_EQ(dead("feishu").size(), 1u);
 }
 
@@ -246,7 +246,7 @@ TEST_P(OutboxStoreTest, DropDeletesDeadLettersForGood) {
 
   auto one = store_->drop("slack", a2);
   ASSERT_TRUE(one.ok());
-  EXPECT_EQ(*one, 1u);
+  EXPECT_EQ(one->size(), 1u);
   auto left = dead("slack");
   ASSERT_EQ(left.size(), 1u);
   EXPECT_EQ(left[0].record.seq, a1);
@@ -254,19 +254,19 @@ TEST_P(OutboxStoreTest, DropDeletesDeadLettersForGood) {
   // Dropping a pending record's seq does nothing: only dead letters are dropped.
   auto pending_seq = store_->drop("slack", a3);
   ASSERT_TRUE(pending_seq.ok());
-  EXPECT_EQ(*pending_seq, 0u);
+  EXPECT_EQ(pending_seq->size(), 0u);
   EXPECT_EQ(seqs_of(pending("slack")), std::vector<std::uint64_t>{a3});
 
   auto all = store_->drop("slack", std::nullopt);
   ASSERT_TRUE(all.ok());
-  EXPECT_EQ(*all, 1u);
+  EXPECT_EQ(all->size(), 1u);
   EXPECT_TRUE(dead("slack").empty());
   EXPECT_EQ(dead("feishu").size(), 1u);  // another sink's stay
 
   // Dropped letters cannot be requeued.
   auto requeued = store_->requeue("slack", std::nullopt);
   ASSERT_TRUE(requeued.ok());
-  EXPECT_EQ(*requeued, 0u);
+  EXPECT_EQ(requeued->size(), 0u);
   EXPECT_EQ(seqs_of(pending("slack")), std::vector<std::uint64_t>{a3});
 }
 
