@@ -283,6 +283,26 @@ TEST_F(Delivery, AFullOutboxHoldsTheEngineBackAndLosesNothing) {
   EXPECT_EQ(p.wait(20s), 0);
 }
 
+TEST_F(Delivery, AFullOutboxDelaysShutdownOnlyByTheDrainTimeoutAndSaysWhatWasNotHandedOff) {
+  std::uint16_t port = 0;
+  {
+    test::TestHttpServer probe;
+    port = probe.port();
+  }
+  drain_timeout_ = "1s";
+  const auto config = write_config(hook(fmt::format("http://127.0.0.1:{}/alerts", port), ", outbox_max_bytes: 8KiB"));
+  test::Process p(SIGFLOW_BINARY, {"run", "--config", config}, env());
+  const std::uint16_t admin = p.wait_for_port("admin endpoint listening on http://127.0.0.1:");
+  ASSERT_NE(admin, 0) << p.err();
+  ASSERT_TRUE(eventually([&] { return metrics_of(admin).find(R"(sigflow_outbox_full{sink="hook"} 1)") != std::string::npos; }));
+  p.signal(SIGTERM);
+  auto code = p.wait(20s);
+  ASSERT_TRUE(code.has_value()) << "a full outbox held shutdown";
+  EXPECT_EQ(*code, 1) << p.err();
+  EXPECT_NE(p.err().find("not handed to its sinks: sink 'hook': the outbox is full"), std::string::npos) << p.err();
+  EXPECT_NE(p.err().find("waiting in outboxes"), std::string::npos) << p.err();
+}
+
 TEST_F(Delivery, GroupingSendsEachSignalsBurstAsOneMessage) {
   test::TestHttpServer receiver;
   receiver.route("/alerts", {200, "text/plain", "ok"});

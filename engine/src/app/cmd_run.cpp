@@ -48,8 +48,12 @@ Command add_run_command(CLI::App& app) {
       fmt::print(stderr, "error: {}\n", delivery.error().message);
       return kExitUsage;
     }
-    if (!(*delivery)->durable() && startup->config.sinks.size() > 0) {
-      logger("run")->info("no state.dir: alerts wait for delivery in memory and are lost if sigflow stops before delivering them");
+    if (!(*delivery)->durable()) {
+      const bool only_stdout = std::all_of(startup->config.sinks.begin(), startup->config.sinks.end(),
+                                           [](const SinkSpec& s) { return s.type == "stdout"; });
+      auto log = logger("run");
+      log->log(only_stdout ? spdlog::level::info : spdlog::level::warn,
+               "no state.dir: alerts wait for delivery in memory and are lost if sigflow stops before delivering them");
     }
     if (startup->config.kafka) {
       if (opts->once) {

@@ -158,7 +158,22 @@ void AlertDelivery::give_up_waiting() {
   for (auto& d : dispatchers_) d->give_up_waiting();
 }
 
+void AlertDelivery::begin_shutdown(std::chrono::milliseconds grace) {
+  std::lock_guard lock(shutdown_mutex_);
+  if (shutdown_timer_.joinable() || stopped_) return;
+  shutdown_timer_ = std::thread([this, grace] {
+    std::unique_lock lock(shutdown_mutex_);
+    if (!shutdown_cv_.wait_for(lock, grace, [this] { return stopped_; })) give_up_waiting();
+  });
+}
+
 void AlertDelivery::stop() {
+  {
+    std::lock_guard lock(shutdown_mutex_);
+    stopped_ = true;
+  }
+  shutdown_cv_.notify_all();
+  if (shutdown_timer_.joinable()) shutdown_timer_.join();
   for (auto& d : dispatchers_) d->stop();
   if (store_) (void)store_->sync();
 }

@@ -7,6 +7,9 @@
 // run left and starts every dispatcher; drain() waits for the outboxes to empty; stop() (also
 // the destructor) joins the workers and leaves the rest in the outbox for the next start.
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 #include <memory>
 #include <string>
 #include <vector>
@@ -37,6 +40,10 @@ class AlertDelivery {
   // Waits until every outbox is empty or `timeout` passed; returns how many alerts still wait.
   std::size_t drain(std::chrono::milliseconds timeout);
   void give_up_waiting();
+  // Shutdown has begun: an engine waiting for room in a full outbox gets `grace` more, then its
+  // accept() fails with outbox.full (logged and counted) so that shutdown can finish.
+  // Idempotent; any thread.
+  void begin_shutdown(std::chrono::milliseconds grace);
   // The admin endpoint's /outbox: GET lists each sink's waiting alerts and dead letters (JSON);
   // POST /outbox/retry and /outbox/drop with ?sink=ID and &seq=N or &all=true change them.
   HttpServerReply handle_admin(const HttpServerRequest& request);
@@ -54,6 +61,10 @@ class AlertDelivery {
   std::unique_ptr<OutboxStore> store_;
   bool durable_;
   std::vector<std::unique_ptr<SinkDispatcher>> dispatchers_;
+  std::mutex shutdown_mutex_;
+  std::condition_variable shutdown_cv_;
+  bool stopped_ = false;
+  std::thread shutdown_timer_;
 };
 
 // Where the outbox of a configuration lives ("" without state.dir).

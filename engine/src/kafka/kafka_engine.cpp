@@ -221,7 +221,10 @@ KafkaEngine::KafkaEngine(const AppConfig& config, std::shared_ptr<const rules::C
 
 KafkaEngine::~KafkaEngine() = default;
 
-void KafkaEngine::request_stop() { impl_->stopping = true; }
+void KafkaEngine::request_stop() {
+  impl_->stopping = true;
+  impl_->delivery->begin_shutdown(impl_->config.drain_timeout);
+}
 
 Result<RunStats> KafkaEngine::run_until_stopped() {
   Impl& m = *impl_;
@@ -262,7 +265,10 @@ Result<RunStats> KafkaEngine::run_until_stopped() {
   auto admin = start_admin_endpoint(m.config.admin, m.metrics, m.stopping, outbox);
   if (!admin) return admin.error();
 
-  StopSignals signals("committing and leaving the consumer group", [&m] { m.stopping = true; });
+  StopSignals signals("committing and leaving the consumer group", [&m] {
+    m.stopping = true;
+    m.delivery->begin_shutdown(m.config.drain_timeout);  // the loop may be waiting for room in a full outbox
+  });
 
   m.log->info("consuming {} as group {} ({} rules); alerts to {}, dead letters to {}{}", m.kafka.topics.events, group,
               m.rules->rules().size(), m.kafka.topics.alerts, m.kafka.topics.dlq,

@@ -197,6 +197,7 @@ struct StandaloneRuntime::Impl final : PushReceiver {
   }
 
   RunStats finish(Clock::time_point started) {
+    if (delivery) delivery->begin_shutdown(config.drain_timeout);  // a full outbox must not hold shutdown forever
     pool.join();
     bus.close();
     if (engine.joinable()) engine.join();
