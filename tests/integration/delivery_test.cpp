@@ -108,6 +108,7 @@ TEST_F(Delivery, EveryAlertArrivesOnceSignedWithItsIdAsIdempotencyKey) {
   const auto config = write_config(hook(receiver.url("/alerts")));
   auto r = test::run_sigflow({"run", "--config", config, "--once"}, env());
   ASSERT_EQ(r.code, 0) << r.err;
+  std::lock_guard lock(mutex);  // the receiver's thread wrote `seen`
   ASSERT_EQ(seen.size(), kDemoAlerts);
   std::set<std::string> ids;
   const auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
@@ -211,6 +212,11 @@ TEST_F(Delivery, AReceiverThatIsDownGetsEveryAlertOnceItIsBack) {
            m.find(R"(sigflow_sink_circuit_open{sink="hook"} 1)") != std::string::npos;
   })) << metrics_of(admin);
   EXPECT_NE(metrics_of(admin).find(R"(sigflow_sink_failures_total{reason="connect",sink="hook"})"), std::string::npos);
+  // Without admin.token, POST works on loopback, but never from a web page.
+  EXPECT_EQ(test::http_request("POST", "127.0.0.1", admin, "/outbox/retry?sink=hook&all=true", {{"Origin", "https://evil.example"}}).status, 403u);
+  const auto requeued = test::http_request("POST", "127.0.0.1", admin, "/outbox/retry?sink=hook&all=true");
+  EXPECT_EQ(requeued.status, 200u);
+  EXPECT_EQ(requeued.body, "{\"sink\":\"hook\",\"requeued\":0}\n");
 
   test::TestHttpServer receiver(port);
   Ledger ledger;
@@ -424,9 +430,13 @@ TEST_F(Delivery, DeadLettersOfARunningEngineAreListedAndRequeuedThroughItsAdminE
   test::Process p(SIGFLOW_BINARY, {"run", "--config", config}, env());
   const std::uint16_t admin = p.wait_for_port("admin endpoint listening on http://127.0.0.1:");
   ASSERT_NE(admin, 0) << p.err();
-  ASSERT_TRUE(eventually([&] { return metrics_of(admin).find(R"(sigflow_outbox_dead_letters{sink="hook"} 4)") != std::string::npos; }))
-      << p.err();
-  const auto listed = test::http_get("127.0.0.1", admin, "/outbox");
+  ASSERT_TRUE(eventually([&] {
+    const auto m = metrics_of(admin);
+    return m.find(R"(sigflow_outbox_dead_letters{sink="hook"} 4)") != std::string::npos &&
+           m.find(R"(sigflow_outbox_depth{sink="hook"} 0)") != std::string::npos;
+  })) << p.err();
+  EXPECT_EQ(test::http_get("127.0.0.1", admin, "/outbox").status, 401u);  // the token guards the listing too
+  const auto listed = test::http_request("GET", "127.0.0.1", admin, "/outbox", {{"Authorization", "Bearer adm-91c"}});
   EXPECT_EQ(listed.status, 200u);
   EXPECT_NE(listed.body.find(R"({"sink":"hook","waiting":0,"dead_letters":4})"), std::string::npos) << listed.body;
   EXPECT_NE(listed.body.find(R"("reason":"http_422","response":"HTTP 422: unknown currency")"), std::string::npos) << listed.body;

@@ -20,7 +20,8 @@ class EventPublisher {
   // Blocks while the bus is full (backpressure: events are never dropped). Fails once the bus
   // is closed.
   virtual Status publish(Event event) = 0;
-  // Returns once every event published so far is durably accepted by the bus.
+  // Returns once every event this thread published since its last flush is durably accepted
+  // by the bus; an error when one of them was not (the caller must not commit them).
   virtual Status flush() = 0;
 };
 
@@ -29,8 +30,9 @@ class EventSubscriber {
   virtual ~EventSubscriber() = default;
   // Blocks for the next event; nullopt once the bus is closed and drained.
   virtual std::optional<BusMessage> next() = 0;
-  // Every alert of this message was handed to its sinks; its position may be committed.
-  virtual void done(const BusMessage& message) = 0;
+  // The message was processed. `handed_off`: every alert of it reached its sinks' outboxes,
+  // so its position may be committed; false makes the publisher's flush() fail.
+  virtual void done(const BusMessage& message, bool handed_off) = 0;
 };
 
 }  // namespace sigflow

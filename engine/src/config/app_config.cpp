@@ -77,6 +77,7 @@ class ConfigLoader {
     }
     add_default_sink();
     if (!has_errors(y_.diagnostics())) apply_env();
+    if (!has_errors(y_.diagnostics())) check_sinks();
     if (require_rules_ && !has_errors(y_.diagnostics()) && config_.rule_paths.empty()) {
       y_.diagnostics().push_back(error_at({y_.file(), 0, 0}, "config.no_rules",
                                           "no rules configured: add a 'rules:' list of rule files or directories, or set SIGFLOW_RULES"));
@@ -211,11 +212,22 @@ class ConfigLoader {
       }
       if (factory != nullptr) {
         spec.settings = typed_settings(s, factory->settings, kSinkCommonKeys, what);
-        if (factory->check && !has_errors(y_.diagnostics())) {
-          if (auto ok = factory->check(spec.settings); !ok) y_.error(s, ok.error().code, fmt::format("{}: {}", what, ok.error().message));
-        }
       }
       config_.sinks.push_back(std::move(spec));
+      sink_nodes_.push_back(s);
+    }
+  }
+
+  // A sink type's own checks (a template that does not render, a bad rate limit), after the
+  // environment overrides so that SIGFLOW_SINK_* values are checked too.
+  void check_sinks() {
+    for (std::size_t i = 0; i < sink_nodes_.size() && i < config_.sinks.size(); ++i) {
+      const SinkSpec& spec = config_.sinks[i];
+      const SinkFactory* factory = sink_factories_.find(spec.type);
+      if (factory == nullptr || !factory->check) continue;
+      if (auto ok = factory->check(spec.settings); !ok) {
+        y_.error(sink_nodes_[i], ok.error().code, fmt::format("sink '{}': {}", spec.id, ok.error().message));
+      }
     }
   }
 
@@ -539,6 +551,7 @@ class ConfigLoader {
   YamlReader y_;
   const SourceRegistry& registry_;
   const SinkRegistry& sink_factories_;
+  std::vector<YAML::Node> sink_nodes_;  // parallel to config_.sinks, for located errors
   const Environment& env_;
   bool require_rules_;
   std::string base_dir_;

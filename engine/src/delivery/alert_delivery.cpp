@@ -42,12 +42,14 @@ Result<std::unique_ptr<AlertDelivery>> AlertDelivery::create(const AppConfig& co
 
 Status AlertDelivery::accept(const Alert& alert) {
   const RouteDecision decision = router_.route(alert);
+  std::optional<Error> first_error;  // every sink is still tried
   for (const std::string& sink : decision.sinks) {
     for (auto& d : dispatchers_) {
       if (d->id() != sink) continue;
-      if (auto ok = d->accept(alert); !ok) return ok;
+      if (auto ok = d->accept(alert); !ok && !first_error) first_error = ok.error();
     }
   }
+  if (first_error) return *first_error;
   return Ok{};
 }
 

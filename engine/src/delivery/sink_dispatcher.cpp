@@ -195,6 +195,10 @@ std::optional<SinkDispatcher::Batch> SinkDispatcher::pick(Clock::time_point now,
     }
     if (first == nullptr) {
       if (policy_.group_wait.count() > 0) {
+        if (groups_in_flight_.contains(p.group)) {  // one message per group at a time
+          blocked.insert(p.key);
+          continue;
+        }
         auto ready_at = p.arrived + policy_.group_wait;
         if (auto it = group_sent_.find(p.group); it != group_sent_.end()) ready_at = std::max(ready_at, it->second + policy_.group_interval);
         if (p.attempts > 0) ready_at = p.next_at;  // a retry goes as soon as its backoff allows
@@ -215,6 +219,10 @@ std::optional<SinkDispatcher::Batch> SinkDispatcher::pick(Clock::time_point now,
   }
   if (batch.seqs.empty()) return std::nullopt;
   for (auto seq : batch.seqs) queue_[seq].in_flight = true;
+  if (policy_.group_wait.count() > 0) {
+    groups_in_flight_.insert(batch.group);
+    group_sent_[batch.group] = now;  // group_interval counts from this message
+  }
   if (breaker_open_) probe_in_flight_ = batch.probe = true;
   if (policy_.rate_messages > 0) tokens_ -= 1.0;
   return batch;
@@ -250,6 +258,7 @@ void SinkDispatcher::settle(const Batch& batch, const DeliveryOutcome& outcome) 
   const std::int64_t wall = now_ms();
   auto log = logger("delivery");
   if (batch.probe) probe_in_flight_ = false;
+  if (policy_.group_wait.count() > 0) groups_in_flight_.erase(batch.group);
   if (outcome.verdict == Verdict::delivered) {
     for (auto seq : batch.seqs) {
       Pending& p = queue_.at(seq);
@@ -261,7 +270,6 @@ void SinkDispatcher::settle(const Batch& batch, const DeliveryOutcome& outcome) 
       bytes_ -= std::min<std::uint64_t>(bytes_, size_of(p));
       queue_.erase(seq);
     }
-    if (!batch.group.empty()) group_sent_[batch.group] = now;
     consecutive_failures_ = 0;
     if (breaker_open_) log->info("sink '{}': the receiver answers again; circuit breaker closed", id());
     breaker_open_ = false;
@@ -270,8 +278,17 @@ void SinkDispatcher::settle(const Batch& batch, const DeliveryOutcome& outcome) 
     metrics_.sink_failed(id(), outcome.reason);
     log->error("sink '{}' refused {} alert(s) for good ({}): {}; kept as dead letters (sigflow outbox list)", id(), batch.seqs.size(),
                outcome.reason, outcome.response);
-    for (auto seq : batch.seqs) dead_letter(seq, queue_.at(seq), queue_.at(seq).attempts + 1, outcome.reason, outcome.response);
+    for (auto seq : batch.seqs) {
+      Pending& p = queue_.at(seq);
+      if (!dead_letter(seq, p, p.attempts + 1, outcome.reason, outcome.response)) {
+        p.in_flight = false;
+        p.next_at = now + policy_.backoff(++p.attempts, rng_);
+      }
+    }
     consecutive_failures_ = 0;  // the receiver is up; it only refused these
+    if (breaker_open_) log->info("sink '{}': the receiver answers again; circuit breaker closed", id());
+    breaker_open_ = false;
+    metrics_.sink_breaker(id(), false);
   } else {
     metrics_.sink_failed(id(), outcome.reason);
     ++consecutive_failures_;
@@ -294,8 +311,7 @@ void SinkDispatcher::settle(const Batch& batch, const DeliveryOutcome& outcome) 
       if (wall - p.enqueued_ms >= policy_.retry_for.count()) {
         log->error("sink '{}': alert undelivered for longer than retry_for ({} attempts, last: {}); kept as a dead letter", id(),
                    p.attempts, outcome.reason);
-        dead_letter(seq, p, p.attempts, "expired", fmt::format("{}: {}", outcome.reason, outcome.response));
-        continue;
+        if (dead_letter(seq, p, p.attempts, "expired", fmt::format("{}: {}", outcome.reason, outcome.response))) continue;
       }
       auto delay = policy_.backoff(p.attempts, rng_);
       if (outcome.retry_after && *outcome.retry_after > delay) delay = *outcome.retry_after;
@@ -310,10 +326,11 @@ void SinkDispatcher::settle(const Batch& batch, const DeliveryOutcome& outcome) 
   publish_gauges();
 }
 
-void SinkDispatcher::dead_letter(std::uint64_t seq, Pending& p, int attempts, const std::string& reason, const std::string& response) {
+bool SinkDispatcher::dead_letter(std::uint64_t seq, Pending& p, int attempts, const std::string& reason, const std::string& response) {
   DeadLetter d{id(), {seq, p.key, p.enqueued_ms, p.alert_json}, now_ms(), attempts, reason, response.substr(0, 2048)};
   if (auto moved = store_.dead_letter(d); !moved) {
-    logger("delivery")->error("sink '{}': cannot store a dead letter: {}", id(), moved.error().message);
+    logger("delivery")->error("sink '{}': cannot store a dead letter, the alert stays queued: {}", id(), moved.error().message);
+    return false;
   }
   metrics_.sink_dead_lettered(id(), reason);
   bytes_ -= std::min<std::uint64_t>(bytes_, size_of(p));
@@ -321,6 +338,7 @@ void SinkDispatcher::dead_letter(std::uint64_t seq, Pending& p, int attempts, co
   ++dead_;
   ++dead_lettered_;
   queue_.erase(seq);
+  return true;
 }
 
 void SinkDispatcher::publish_gauges() {

@@ -82,7 +82,8 @@ class SinkDispatcher {
   std::optional<Batch> pick(Clock::time_point now, Clock::time_point& wake);
   DeliveryOutcome send(const Batch& batch);
   void settle(const Batch& batch, const DeliveryOutcome& outcome);
-  void dead_letter(std::uint64_t seq, Pending& p, int attempts, const std::string& reason, const std::string& response);
+  // Moves the alert to the dead letters; false (logged, the alert stays queued) when the store failed.
+  bool dead_letter(std::uint64_t seq, Pending& p, int attempts, const std::string& reason, const std::string& response);
   void publish_gauges();
   std::size_t size_of(const Pending& p) const { return p.alert_json.size() + p.key.size() + 64; }
 
@@ -96,7 +97,8 @@ class SinkDispatcher {
   std::map<std::uint64_t, Pending> queue_;
   std::uint64_t bytes_ = 0;
   std::size_t dead_ = 0;
-  std::map<std::string, Clock::time_point> group_sent_;
+  std::map<std::string, Clock::time_point> group_sent_;  // when each group's last message went out
+  std::set<std::string> groups_in_flight_;
   int consecutive_failures_ = 0;
   Clock::time_point hold_until_{};  // breaker open or Retry-After
   bool breaker_open_ = false;

@@ -312,7 +312,7 @@ Result<RunStats> KafkaEngine::run_until_stopped() {
   }
   m.consumer->close();
   (void)m.processor.sync_outbox();
-  m.delivery->drain(m.config.drain_timeout);
+  const std::size_t undelivered = m.delivery->drain(m.config.drain_timeout);
   m.delivery->stop();
   if (*admin) (*admin)->stop();
   if (failure) return *failure;
@@ -321,6 +321,9 @@ Result<RunStats> KafkaEngine::run_until_stopped() {
   stats.add(m.processor.counts());
   stats.events = m.events;
   stats.dead_letters = m.dead_letters;
+  stats.undelivered = undelivered;
+  stats.dead_lettered = m.delivery->dead_lettered();
+  if (!m.delivery->durable()) stats.sink_errors += undelivered;  // lost with the process
   stats.seconds = std::chrono::duration<double>(Clock::now() - started).count();
   return stats;
 }

@@ -19,6 +19,9 @@ class AlertDeduplicator {
   // True when the alert should be delivered; false when it repeats a key still within ttl.
   // Alerts without a dedup key, or with ttl <= 0, are always admitted.
   bool admit(const Alert& alert, std::chrono::milliseconds ttl, Clock::time_point now);
+  // Takes an admitted alert back (it could not be handed to its sinks), so that its next
+  // occurrence is admitted again.
+  void forget(const Alert& alert) { expiry_.erase({alert.rule, alert.dedup_key}); }
   std::size_t size() const { return expiry_.size(); }
 
  private:

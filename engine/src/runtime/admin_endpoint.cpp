@@ -10,9 +10,13 @@ namespace {
 
 bool is_loopback(const std::string& host) { return host == "127.0.0.1" || host == "::1" || host.starts_with("127."); }
 
-// Whether a state-changing request may proceed; the refusal otherwise.
+// Whether a request to /outbox may proceed; the refusal otherwise. With a token, every
+// request needs it. Without one, POST is accepted on loopback only, and never from a browser
+// page (browsers send Origin with a cross-site form POST; sigflow's CLI does not).
 std::optional<HttpServerReply> refuse_unauthorized(const AdminConfig& admin, const HttpServerRequest& req) {
   if (admin.token.empty()) {
+    if (req.method != "POST") return std::nullopt;
+    if (req.headers.contains("origin")) return HttpServerReply{403, "text/plain; charset=utf-8", "POST from a web page is refused\n"};
     if (is_loopback(admin.host)) return std::nullopt;
     return HttpServerReply{403, "text/plain; charset=utf-8", "set admin.token to use POST endpoints on a non-loopback address\n"};
   }
@@ -30,9 +34,7 @@ Result<std::unique_ptr<HttpServer>> start_admin_endpoint(const AdminConfig& admi
   if (!admin.enabled) return std::unique_ptr<HttpServer>();
   auto server = std::make_unique<HttpServer>([&admin, &metrics, &stopping, outbox](const HttpServerRequest& req) -> HttpServerReply {
     if (outbox && req.target.starts_with("/outbox")) {
-      if (req.method == "POST") {
-        if (auto refused = refuse_unauthorized(admin, req)) return *refused;
-      }
+      if (auto refused = refuse_unauthorized(admin, req)) return *refused;
       return outbox(req);
     }
     if (req.method != "GET") return {405, "text/plain; charset=utf-8", "only GET is supported here\n"};

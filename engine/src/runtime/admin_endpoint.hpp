@@ -11,9 +11,10 @@
 namespace sigflow {
 
 // Starts listening and logs the address; nullptr when admin is disabled. `stopping` turns
-// /readyz to 503. `outbox` (optional) serves /outbox and its POST actions. POST requests need
-// `Authorization: Bearer <admin.token>`; without a token they are accepted only on a loopback
-// address. Error code admin.bind with what to do about it.
+// /readyz to 503. `outbox` (optional) serves /outbox and its POST actions. With admin.token,
+// /outbox needs `Authorization: Bearer <token>`; without one, its POST actions are accepted
+// only on a loopback address and without an Origin header. Error code admin.bind with what to
+// do about it.
 Result<std::unique_ptr<HttpServer>> start_admin_endpoint(const AdminConfig& admin, Metrics& metrics, const std::atomic<bool>& stopping,
                                                          HttpServerHandler outbox = {});
 

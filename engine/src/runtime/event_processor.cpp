@@ -1,6 +1,7 @@
 #include "runtime/event_processor.hpp"
 
 #include <chrono>
+#include <optional>
 
 #include "sigflow/log.hpp"
 #include "sigflow/time.hpp"
@@ -20,6 +21,7 @@ Result<std::vector<Alert>> EventProcessor::process(const Event& event) {
     return alerts.error();
   }
   std::vector<Alert> admitted;
+  std::optional<Error> not_handed_off;  // the first; every alert is still tried
   for (Alert& alert : *alerts) {
     if (!dedup_.admit(alert, rules_->dedup_ttl(alert.rule), std::chrono::system_clock::now())) {
       metrics_.alert_suppressed(alert.rule);
@@ -32,13 +34,16 @@ Result<std::vector<Alert>> EventProcessor::process(const Event& event) {
       if (auto handed = delivery_->accept(alert); !handed) {
         ++counts_.sink_errors;
         logger("engine")->error("alert {} of event {} not handed to its sinks: {}", alert.id, event.id, handed.error().message);
-        return handed.error();
+        dedup_.forget(alert);  // its next occurrence must not count as a repeat
+        if (!not_handed_off) not_handed_off = handed.error();
+        continue;
       }
     }
     ++counts_.alerts;
     ++counts_.alerts_by_signal[alert.signal];
     admitted.push_back(std::move(alert));
   }
+  if (not_handed_off) return *not_handed_off;
   return admitted;
 }
 

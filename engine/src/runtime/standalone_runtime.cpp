@@ -119,7 +119,8 @@ struct StandaloneRuntime::Impl final : PushReceiver {
       if (!publisher.publish(Event(e))) break;  // the source commits the originals once they are accepted
       ++published;
     }
-    const bool all_published = published == batch.events.size() && publisher.flush().ok();
+    // Handed on once the engine processed them and their alerts are on disk in the outbox.
+    const bool all_published = published == batch.events.size() && publisher.flush().ok() && (!delivery || delivery->sync().ok());
     metrics.fetch_result(id, batch.unchanged ? "not_modified" : "ok");
     metrics.source_up(id, true);
     metrics.events_in(id, static_cast<double>(published));
@@ -173,12 +174,13 @@ struct StandaloneRuntime::Impl final : PushReceiver {
       metrics.bus_depth(static_cast<double>(bus.depth()));
       std::string line = message->event.to_json();
       line.push_back('\n');
-      if (std::fwrite(line.data(), 1, line.size(), stdout) != line.size() || std::fflush(stdout) != 0) {
+      const bool written = std::fwrite(line.data(), 1, line.size(), stdout) == line.size() && std::fflush(stdout) == 0;
+      if (!written) {
         log->error("cannot write event {} to standard output", message->event.id);
         std::lock_guard lock(stats_mutex);
         ++stats.sink_errors;
       }
-      bus.done(*message);
+      bus.done(*message, written);
     }
   }
 
@@ -190,8 +192,10 @@ struct StandaloneRuntime::Impl final : PushReceiver {
     }
     while (auto message = bus.next()) {
       metrics.bus_depth(static_cast<double>(bus.depth()));
-      (void)processor.process(message->event);  // failures are logged and counted
-      bus.done(*message);
+      // Failures are logged and counted. An evaluation error is final (the same event fails
+      // again); an alert that did not reach its outbox keeps the event uncommitted instead.
+      auto processed = processor.process(message->event);
+      bus.done(*message, processed.ok() || !processed.error().code.starts_with("outbox."));
     }
     metrics.bus_depth(0);
   }
@@ -305,6 +309,7 @@ Result<RunStats> StandaloneRuntime::run_until_stopped() {
     m.stop_cv.wait(lock, [&] { return m.stop_requested; });
   }
   m.stopping.store(true);
+  if (m.delivery) m.delivery->begin_shutdown(m.config.drain_timeout);  // before push sources wait on a full bus
   asio::post(io, [&] {
     for (auto& t : timers) t->cancel();
   });

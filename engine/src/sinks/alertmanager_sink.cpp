@@ -16,8 +16,7 @@ class AlertmanagerSink final : public HttpSink {
     p.body = alertmanager_payload(d.alerts, std::chrono::duration_cast<std::chrono::seconds>(spec_.settings.get_duration("resolve_after")),
                                   spec_.settings.get("generator_url"));
     p.headers["Idempotency-Key"] = d.idempotency_key;
-    const std::string& url = spec_.settings.get("url");
-    if (!url.ends_with("/api/v2/alerts")) p.url_suffix = url.ends_with('/') ? "api/v2/alerts" : "/api/v2/alerts";
+    p.path = "/api/v2/alerts";
     return post(p);
   }
 };

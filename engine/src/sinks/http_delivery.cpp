@@ -67,7 +67,12 @@ DeliveryOutcome post_alerts(HttpClient& http, const Settings& s, const HttpPost&
   if (!url->starts_with("http://") && !url->starts_with("https://")) {
     return {Verdict::retry, "config_url", "the url secret does not hold an http(s) URL", std::nullopt};
   }
-  req.url = *url + post.url_suffix;
+  req.url = *url;
+  if (!post.path.empty() && !req.url.ends_with(post.path)) {
+    if (req.url.ends_with('/')) req.url.pop_back();
+    req.url += post.path;
+  }
+  req.url += post.url_suffix;
   req.method = "POST";
   req.body = post.body;
   req.headers["Content-Type"] = post.content_type;

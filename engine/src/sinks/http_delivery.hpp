@@ -25,6 +25,7 @@ struct HttpPost {
   std::string content_type = "application/json";
   std::map<std::string, std::string> headers;  // added to the configured headers
   std::string url_suffix;                       // appended to the URL (signed query parameters)
+  std::string path;                             // appended unless the URL already ends with it
 };
 
 // Sends `post` to the sink's url. On a 2xx, `response_body` (when given) receives the body so

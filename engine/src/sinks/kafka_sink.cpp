@@ -61,6 +61,13 @@ SinkFactory kafka_sink_factory() {
   f.create = [](SinkSpec spec, const SinkContext& ctx) -> Result<std::unique_ptr<Sink>> {
     KafkaConfig config;
     config.properties = ctx.kafka_properties;
+    // The engine's consumer and transaction settings are not this producer's: a transactional.id
+    // would make every produce outside a transaction fail.
+    for (const char* key : {"transactional.id", "group.id", "group.instance.id", "isolation.level", "auto.offset.reset",
+                            "enable.auto.commit", "enable.auto.offset.store", "partition.assignment.strategy", "session.timeout.ms",
+                            "max.poll.interval.ms", "enable.partition.eof"}) {
+      config.properties.erase(key);
+    }
     for (const auto& [k, v] : spec.settings.get_map("properties")) config.properties[k] = v;
     if (!config.properties.contains("bootstrap.servers")) {
       return make_error("config.value", fmt::format("sink '{}': set properties.bootstrap.servers (or configure a kafka: section)", spec.id));

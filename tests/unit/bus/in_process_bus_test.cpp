@@ -24,10 +24,40 @@ TEST(InProcessBus, DeliversInOrderAndDrainsAfterClose) {
     ASSERT_TRUE(m);
     EXPECT_EQ(m->event.id, std::to_string(i));
     EXPECT_EQ(m->sequence, static_cast<std::uint64_t>(i));
-    bus.done(*m);
+    bus.done(*m, true);
   }
   EXPECT_FALSE(bus.next());
   EXPECT_EQ(bus.completed(), 5u);
+}
+
+// A source commits only after flush(): it must wait for the engine, and fail when an event's
+// alerts did not reach the outbox.
+TEST(InProcessBus, FlushWaitsForTheEngineAndReportsEventsNotHandedOff) {
+  InProcessBus bus(8);
+  std::atomic<bool> flushed{false};
+  Status first_batch = Ok{}, second_batch = make_error("unset", "");
+  std::thread source([&] {  // publishes and flushes on its own thread, as a source poll does
+    ASSERT_TRUE(bus.publish(ev(1)).ok());
+    ASSERT_TRUE(bus.publish(ev(2)).ok());
+    first_batch = bus.flush();
+    flushed = true;
+    ASSERT_TRUE(bus.publish(ev(3)).ok());
+    second_batch = bus.flush();
+  });
+  auto first = bus.next();
+  ASSERT_TRUE(first);
+  bus.done(*first, true);
+  EXPECT_FALSE(flushed.load());  // one of its two events is still being processed
+  auto second = bus.next();
+  ASSERT_TRUE(second);
+  bus.done(*second, false);  // its alert did not reach the outbox
+  auto third = bus.next();
+  ASSERT_TRUE(third);
+  bus.done(*third, true);
+  source.join();
+  ASSERT_FALSE(first_batch.ok());
+  EXPECT_EQ(first_batch.error().code, "bus.handoff");
+  EXPECT_TRUE(second_batch.ok());  // a later batch of the thread flushes clean again
 }
 
 TEST(InProcessBus, PublishBlocksWhileFullAndNothingIsLost) {
@@ -43,7 +73,7 @@ TEST(InProcessBus, PublishBlocksWhileFullAndNothingIsLost) {
     max_depth = std::max<int>(max_depth, static_cast<int>(bus.depth()));
     EXPECT_EQ(m->event.id, std::to_string(received));
     ++received;
-    bus.done(*m);
+    bus.done(*m, true);
   }
   producer.join();
   EXPECT_EQ(received, kEvents);

@@ -158,6 +158,11 @@ TEST_F(AppConfigTest, BadEnvironmentOverridesAreErrorsNamingTheVariable) {
             std::string::npos);
   EXPECT_NE(first_error(load(yaml, {{"SIGFLOW_SOURCE_OTHER_URL", "x"}})).find("names no configured source"), std::string::npos);
   EXPECT_NE(first_error(load(yaml, {{"SIGFLOW_ADMIN_LISTEN", "nope"}})).find("must be an IP address and port"), std::string::npos);
+  // A sink's own checks see the overridden value too.
+  const std::string hooks = "rules: [r.yaml]\nsinks:\n  - {type: webhook, id: hook, url: 'http://x'}\n";
+  EXPECT_NE(first_error(load(hooks, {{"SIGFLOW_SINK_HOOK_TEMPLATE", "{\"a\": {summary}}"}})).find("sink 'hook': the template does not render valid JSON"),
+            std::string::npos);
+  EXPECT_NE(first_error(load(hooks, {{"SIGFLOW_SINK_HOOK_URL", "ftp://x"}})).find("sink 'hook': 'url' must start with http://"), std::string::npos);
 }
 
 TEST_F(AppConfigTest, EnvironmentNamesResolveToTheLongestMatchingId) {
