@@ -171,7 +171,9 @@ TEST(SinkDispatcher, RetryAfterHoldsEveryAlertOfTheSink) {
   ASSERT_TRUE(f.dispatcher->accept(alert("second")).ok());  // another key, but the receiver said wait
   ASSERT_TRUE(f.sink->await_delivered(2));
   for (const auto& a : f.sink->attempts()) {
-    if (a.at > refused_at) EXPECT_GE(a.at - refused_at, 380ms) << a.alert_id;
+    if (a.at > refused_at) {
+      EXPECT_GE(a.at - refused_at, 380ms) << a.alert_id;
+    }
   }
 }
 
