@@ -169,6 +169,20 @@ TEST_F(RunOverHttp, ContinuousRunServesMetricsAndDrainsOnSigterm) {
   EXPECT_EQ(test::read_file(dir_ / "alerts.jsonl"), p.out());
 }
 
+// A stop request while the rules compile (before the signal watcher exists) is not fatal: the
+// process starts, drains and exits 0 instead of dying with 143.
+TEST_F(RunOverHttp, SigtermWhileRulesCompileShutsDownCleanly) {
+  const std::string config = write_config("", "1h", "admin:\n  listen: 127.0.0.1:0\n");
+  test::Process p(SIGFLOW_BINARY, {"run", "--config", config});
+  ASSERT_TRUE(p.wait_for_log("compiling the rules of")) << p.err();
+  p.signal(SIGTERM);
+  auto code = p.wait(std::chrono::seconds(30));
+  ASSERT_TRUE(code.has_value());
+  EXPECT_EQ(*code, 0) << p.err();
+  EXPECT_NE(p.err().find("draining and shutting down"), std::string::npos) << p.err();
+  EXPECT_NE(p.err().find("sigflow: 3 sources"), std::string::npos) << p.err();
+}
+
 // A source that fails, recovers and then goes empty, seen through /metrics of `sigflow connect`.
 TEST(SourceHealth, FailureMarksASourceDownRecoveryUpAndAnEmptiedListRaisesSourceEmpty) {
   test::TestHttpServer server;

@@ -10,6 +10,7 @@
 #include "connectors.hpp"
 #include "kafka/kafka_producer.hpp"
 #include "runtime/standalone_runtime.hpp"
+#include "runtime/stop_signals.hpp"
 
 namespace sigflow::app {
 namespace {
@@ -48,6 +49,7 @@ Command add_connect_command(CLI::App& app) {
   cmd->add_option("--log-level", opts->log_level, "trace, debug, info, warn, error, critical or off");
   return [cmd, opts]() -> std::optional<int> {
     if (!cmd->parsed()) return std::nullopt;
+    if (!opts->once && !opts->list_types) catch_stop_signals_early();
     if (opts->list_types) {
       list_types(opts->markdown);
       return kExitOk;

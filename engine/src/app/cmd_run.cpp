@@ -8,6 +8,7 @@
 #include "delivery/alert_delivery.hpp"
 #include "kafka/kafka_engine.hpp"
 #include "runtime/standalone_runtime.hpp"
+#include "runtime/stop_signals.hpp"
 #include "sigflow/log.hpp"
 
 namespace sigflow::app {
@@ -40,6 +41,7 @@ Command add_run_command(CLI::App& app) {
   run->add_option("--log-level", opts->log_level, "trace, debug, info, warn, error, critical or off");
   return [run, opts]() -> std::optional<int> {
     if (!run->parsed()) return std::nullopt;
+    if (!opts->once) catch_stop_signals_early();  // a SIGTERM while rules compile still shuts down cleanly
     auto startup = start_up(opts->config, opts->log_level);
     if (!startup) return kExitUsage;
     Metrics metrics;

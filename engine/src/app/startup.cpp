@@ -45,6 +45,7 @@ std::optional<Startup> start_up(const std::string& config_file, const std::strin
     return std::nullopt;
   }
   if (with_rules) {
+    logger("run")->info("compiling the rules of {} path{}", s.config.rule_paths.size(), s.config.rule_paths.size() == 1 ? "" : "s");
     rules::CompileOptions options;
     for (const auto& [code, rate] : s.config.currency_rates) options.rates[code] = rate;
     auto compiled = rules::load_and_compile_rules(s.config.rule_paths, options);

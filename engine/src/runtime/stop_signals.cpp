@@ -15,6 +15,22 @@ namespace sigflow {
 
 namespace asio = boost::asio;
 
+namespace {
+
+std::atomic<int> early_signal{0};
+
+extern "C" void remember_signal(int sig) { early_signal.store(sig); }
+
+}  // namespace
+
+void catch_stop_signals_early() {
+  struct sigaction action {};
+  action.sa_handler = remember_signal;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+}
+
 struct StopSignals::Impl {
   asio::io_context io;
   asio::signal_set signals{io, SIGINT, SIGTERM};
@@ -41,7 +57,14 @@ struct StopSignals::Impl {
 StopSignals::StopSignals(std::string what, std::function<void()> on_first) : impl_(std::make_unique<Impl>()) {
   impl_->what = std::move(what);
   impl_->on_first = std::move(on_first);
-  impl_->wait();
+  impl_->wait();  // asio's handler replaces the early one from here on
+  if (const int sig = early_signal.exchange(0); sig != 0) {
+    asio::post(impl_->io, [impl = impl_.get(), sig] {
+      impl->signalled = true;
+      logger("runtime")->info("signal {} during start-up: {}", sig, impl->what);
+      impl->on_first();
+    });
+  }
   impl_->thread = std::thread([impl = impl_.get()] { impl->io.run(); });
 }
 

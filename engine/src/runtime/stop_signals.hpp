@@ -9,6 +9,11 @@
 
 namespace sigflow {
 
+// Catches SIGINT/SIGTERM from now on (start-up: loading config, compiling rules), so that a
+// stop request before StopSignals exists is not fatal: the StopSignals made later acts on it
+// at once. Call it first thing in a long-running command.
+void catch_stop_signals_early();
+
 class StopSignals {
  public:
   StopSignals(std::string what, std::function<void()> on_first);
