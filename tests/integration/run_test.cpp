@@ -183,6 +183,40 @@ TEST_F(RunOverHttp, SigtermWhileRulesCompileShutsDownCleanly) {
   EXPECT_NE(p.err().find("sigflow: 3 sources"), std::string::npos) << p.err();
 }
 
+// log.format json (here through SIGFLOW_LOG_FORMAT): one JSON object per stderr line; a warning
+// repeated with different numbers and ids is written 10 times a minute, then left out.
+TEST(Logs, JsonLinesAndRepeatedWarningsAreLimited) {
+  test::TempDir dir;
+  std::string yaml = "sources:\n";
+  for (const auto& [id, file] : {std::pair{"cloud-news", "cloud-news.rss.xml"}, {"intl-ai", "intl-ai.atom.xml"}, {"hk-finance", "hk-finance.rdf.xml"}}) {
+    yaml += fmt::format("  - {{id: {}, type: feed, url: '{}'}}\n", id, (test::source_dir() / "config" / "samples" / file).string());
+  }
+  yaml += fmt::format("rules: ['{}']\nsinks:\n  - {{type: file, path: /dev/full, breaker_failures: 1000}}\ndelivery: {{drain_timeout: 1s}}\n",
+                      (test::source_dir() / "rules").string());
+  test::write_file(dir / "sigflow.yaml", yaml);
+  auto r = test::run_sigflow({"run", "--config", (dir / "sigflow.yaml").string(), "--once"}, {{"SIGFLOW_LOG_FORMAT", "json"}});
+  EXPECT_EQ(r.code, 1);
+  std::size_t first_attempts = 0, left_out = 0, json_lines = 0;
+  simdjson::dom::parser parser;
+  for (const auto& line : test::lines_of(r.err)) {
+    if (line.starts_with("sigflow: ")) continue;  // the summary line is for people, not a log record
+    simdjson::dom::element doc;
+    ASSERT_EQ(parser.parse(line).get(doc), simdjson::SUCCESS) << line;
+    std::string_view time, level, component, message;
+    ASSERT_EQ(doc["time"].get(time), simdjson::SUCCESS) << line;
+    ASSERT_EQ(doc["level"].get(level), simdjson::SUCCESS) << line;
+    ASSERT_EQ(doc["component"].get(component), simdjson::SUCCESS) << line;
+    ASSERT_EQ(doc["message"].get(message), simdjson::SUCCESS) << line;
+    EXPECT_TRUE(time.ends_with("Z")) << line;
+    ++json_lines;
+    if (message.find("attempt 1 failed (io: cannot write /dev/full") != std::string_view::npos) ++first_attempts;
+    if (message.find("repeats of this message are left out for the rest of the minute") != std::string_view::npos) ++left_out;
+  }
+  EXPECT_GT(json_lines, 10u);
+  EXPECT_EQ(first_attempts, 11u) << r.err;  // 16 alerts failed; 10 said so, the 11th says the rest are left out
+  EXPECT_EQ(left_out, 1u) << r.err;
+}
+
 // A source that fails, recovers and then goes empty, seen through /metrics of `sigflow connect`.
 TEST(SourceHealth, FailureMarksASourceDownRecoveryUpAndAnEmptiedListRaisesSourceEmpty) {
   test::TestHttpServer server;

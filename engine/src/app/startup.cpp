@@ -40,6 +40,7 @@ std::optional<Startup> start_up(const std::string& config_file, const std::strin
   if (!config) return std::nullopt;
   s.config = std::move(*config);
   const std::string level = log_level_override.empty() ? s.config.log_level : log_level_override;
+  set_log_format(s.config.log_format);
   if (!set_log_level(level)) {
     fmt::print(stderr, "error: unknown log level '{}' (use trace, debug, info, warn, error, critical or off)\n", level);
     return std::nullopt;

@@ -345,8 +345,12 @@ class ConfigLoader {
   void load_log(const YAML::Node& node) {
     if (!node || node.IsNull()) return;
     if (!y_.expect_map(node, "'log'")) return;
-    y_.reject_unknown_keys(node, {"level"}, "'log'");
+    y_.reject_unknown_keys(node, {"level", "format"}, "'log'");
     if (auto level = y_.scalar(node, "level", "'log'")) config_.log_level = *level;
+    if (auto format = y_.scalar(node, "format", "'log'")) {
+      if (*format != "text" && *format != "json") y_.error(node["format"], "config.value", fmt::format("'log.format' must be text or json, found '{}'", *format));
+      else config_.log_format = *format;
+    }
   }
 
   void load_state(const YAML::Node& node) {
@@ -450,6 +454,10 @@ class ConfigLoader {
       config_.admin.enabled = *v == "true";
     }
     if (auto v = env("SIGFLOW_LOG_LEVEL")) config_.log_level = *v;
+    if (auto v = env("SIGFLOW_LOG_FORMAT")) {
+      if (*v != "text" && *v != "json") env_error("SIGFLOW_LOG_FORMAT", "must be text or json");
+      else config_.log_format = *v;
+    }
     if (auto v = env("SIGFLOW_KAFKA_BROKERS")) {
       if (!config_.kafka) config_.kafka.emplace();
       config_.kafka->properties["bootstrap.servers"] = *v;
@@ -464,7 +472,7 @@ class ConfigLoader {
         start = end + 1;
       }
     }
-    static const std::set<std::string> kOtherKnown = {"SIGFLOW_ADMIN_LISTEN", "SIGFLOW_ADMIN_ENABLED", "SIGFLOW_LOG_LEVEL",
+    static const std::set<std::string> kOtherKnown = {"SIGFLOW_ADMIN_LISTEN", "SIGFLOW_ADMIN_ENABLED", "SIGFLOW_LOG_LEVEL", "SIGFLOW_LOG_FORMAT",
                                                       "SIGFLOW_RULES", "SIGFLOW_CONFIG", "SIGFLOW_STATE_DIR"};
     for (const auto& [name, unused] : env_) {
       if (name.rfind("SIGFLOW_SOURCE_", 0) == 0) apply_component_env(name, name.substr(15), true);

@@ -44,6 +44,7 @@ struct AppConfig {
   std::size_t fetch_workers = 4;
   std::size_t fetch_per_host = 2;  // requests to one host at once
   std::string log_level = "info";
+  std::string log_format = "text";  // text or json
   std::optional<KafkaConfig> kafka;  // set: Kafka mode (connect produces, run consumes)
   // US dollars per unit of a currency, overriding the built-in table (amount_usd).
   std::map<std::string, double> currency_rates;
