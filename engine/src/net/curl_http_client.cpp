@@ -1,4 +1,4 @@
-// libcurl-backed HttpClient. One easy handle per request, so any thread may call get().
+// libcurl-backed HttpClient. Each thread uses its own easy handle, so any thread may call fetch().
 #include <curl/curl.h>
 
 #include <algorithm>
@@ -144,10 +144,18 @@ class CurlHttpClient final : public HttpClient {
  private:
   HostSlots slots_;
 
+  // One easy handle per thread, reset between requests: libcurl keeps its connection cache
+  // across resets, so requests to the same host reuse a kept-alive connection (and its TLS
+  // session) instead of connecting anew.
+  static CURL* thread_handle() {
+    thread_local std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> handle(curl_easy_init(), &curl_easy_cleanup);
+    if (handle) curl_easy_reset(handle.get());
+    return handle.get();
+  }
+
   Result<HttpResponse> perform(const HttpRequest& req) {
-    std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> h(curl_easy_init(), &curl_easy_cleanup);
-    if (!h) return make_error("fetch.transfer", "could not create a libcurl handle");
-    CURL* c = h.get();
+    CURL* c = thread_handle();
+    if (c == nullptr) return make_error("fetch.transfer", "could not create a libcurl handle");
     Transfer t;
     t.max_bytes = req.max_bytes;
     char errbuf[CURL_ERROR_SIZE] = {0};

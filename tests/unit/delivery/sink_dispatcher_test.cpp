@@ -151,8 +151,11 @@ TEST(SinkDispatcher, AnOpenBreakerHoldsTheSinkThenOneProbeClosesIt) {
   Fixture f([&](const std::string&, int) { return receiver_up ? ok() : fail(); }, p);
   for (int i = 0; i < 5; ++i) ASSERT_TRUE(f.dispatcher->accept(alert(fmt::format("x{}", i))).ok());
   f.dispatcher->start();
-  // Wait (bounded) for the third failure; the breaker then holds for the cooldown.
-  for (auto deadline = Clock::now() + 5s; f.sink->attempts().size() < 3 && Clock::now() < deadline;) std::this_thread::sleep_for(5ms);
+  // Wait (bounded) until the third failure opened the breaker; it then holds for the cooldown.
+  for (auto deadline = Clock::now() + 5s;
+       f.metrics.serialize().find(R"(sigflow_sink_circuit_open{sink="fake"} 1)") == std::string::npos && Clock::now() < deadline;) {
+    std::this_thread::sleep_for(5ms);
+  }
   const auto third = f.sink->attempts()[2].at;
   receiver_up = true;
   ASSERT_TRUE(f.sink->await_delivered(5));
@@ -166,7 +169,11 @@ TEST(SinkDispatcher, RetryAfterHoldsEveryAlertOfTheSink) {
   Fixture f([](const std::string& id, int attempt) { return id == "first" && attempt == 1 ? fail(400ms) : ok(); });
   ASSERT_TRUE(f.dispatcher->accept(alert("first")).ok());
   f.dispatcher->start();
-  for (auto deadline = Clock::now() + 5s; f.sink->attempts().empty() && Clock::now() < deadline;) std::this_thread::sleep_for(5ms);
+  // Wait (bounded) until the 503 was settled, not merely sent.
+  for (auto deadline = Clock::now() + 5s;
+       f.metrics.serialize().find(R"(sigflow_sink_failures_total{reason="http_503",sink="fake"} 1)") == std::string::npos && Clock::now() < deadline;) {
+    std::this_thread::sleep_for(5ms);
+  }
   const auto refused_at = f.sink->attempts().front().at;
   ASSERT_TRUE(f.dispatcher->accept(alert("second")).ok());  // another key, but the receiver said wait
   ASSERT_TRUE(f.sink->await_delivered(2));
