@@ -37,14 +37,6 @@ std::optional<Endpoint> parse_endpoint(const std::string& url) {
   return e;
 }
 
-bool loopback(const std::string& host) { return host.rfind("127.", 0) == 0 || host == "::1"; }
-
-HttpServerReply json_reply(unsigned status, const std::string& body) { return {status, "application/json", body + "\n"}; }
-
-std::string json_error(const std::string& message) {
-  return json::Writer().begin_object().field("error", message).end_object().take();
-}
-
 class WebhookSource final : public Source {
  public:
   WebhookSource(SourceSpec spec, std::shared_ptr<SourceState> state, Endpoint endpoint)
@@ -77,7 +69,7 @@ class WebhookSource final : public Source {
  private:
   HttpServerReply refuse(unsigned status, const std::string& code, const std::string& message) {
     receiver_->refused(spec_.id, make_error(code, message));
-    return json_reply(status, json_error(message));
+    return json_error_reply(status, message);
   }
 
   // Bearer token and/or HMAC-SHA256 of the body; "" when the request is authentic.
@@ -102,9 +94,9 @@ class WebhookSource final : public Source {
 
   HttpServerReply handle(const HttpServerRequest& r) {
     const std::string path = r.target.substr(0, r.target.find('?'));
-    if (path != endpoint_.path) return json_reply(404, json_error(fmt::format("not found: push to {}", endpoint_.path)));
+    if (path != endpoint_.path) return json_error_reply(404, fmt::format("not found: push to {}", endpoint_.path));
     if (r.method != "POST") {
-      auto reply = json_reply(405, json_error("use POST"));
+      auto reply = json_error_reply(405, "use POST");
       reply.headers.emplace("Allow", "POST");
       return reply;
     }
@@ -125,7 +117,7 @@ class WebhookSource final : public Source {
     }
     PollBatch batch = ledger_.batch(std::move(mapped->events), {}, 1);
     if (auto delivered = receiver_->deliver(spec_.id, batch); !delivered) {
-      auto reply = json_reply(503, json_error(fmt::format("not accepted, retry later: {}", delivered.error().message)));
+      auto reply = json_error_reply(503, fmt::format("not accepted, retry later: {}", delivered.error().message));
       reply.headers.emplace("Retry-After", "5");
       return reply;
     }
@@ -161,7 +153,7 @@ SourceFactory webhook_source_factory() {
               return make_error("config.range", fmt::format("source '{}': url must be where to listen, http://IP:PORT/path (e.g. http://127.0.0.1:9470/ingest)", spec.id));
             }
             const bool authenticated = !spec.settings.get("token").empty() || !spec.settings.get("hmac_secret").empty();
-            if (!authenticated && !loopback(endpoint->host)) {
+            if (!authenticated && !is_loopback_address(endpoint->host)) {
               return make_error("config.security", fmt::format("source '{}': a webhook listening beyond loopback needs a token or an hmac_secret", spec.id));
             }
             if (spec.settings.get_int("threads") < 1) {

@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "sigflow/result.hpp"
 
@@ -59,5 +60,16 @@ class HttpServer {
 
 // "127.0.0.1:9464" or "[::1]:9464" into host and port; false when not an IP address and port.
 bool parse_listen_address(const std::string& text, std::string& host, std::uint16_t& port);
+
+// A JSON answer: `body` and a newline.
+HttpServerReply json_reply(unsigned status, std::string body);
+// {"error": "<message>"} as a JSON answer.
+HttpServerReply json_error_reply(unsigned status, std::string_view message);
+
+// "http://127.0.0.1:9464" or "http://[::1]:9464": where a server listening there is reached.
+std::string http_url_of(const std::string& host, std::uint16_t port);
+
+// Whether a listen host (an IP address) is loopback only: 127.0.0.0/8 or ::1.
+bool is_loopback_address(std::string_view host);
 
 }  // namespace sigflow

@@ -32,5 +32,7 @@ bool is_time_zone(std::string_view zone);
 std::string format_rfc3339(SysSeconds t);
 std::string format_rfc3339_ms(std::chrono::system_clock::time_point t);  // with .mmm
 std::string now_rfc3339();
+// Unix time in milliseconds (outbox records, chat bot signatures, latencies).
+std::int64_t unix_millis_now();
 
 }  // namespace sigflow

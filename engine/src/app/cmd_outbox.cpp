@@ -15,6 +15,7 @@
 #include "delivery/alert_delivery.hpp"
 #include "sigflow/alert.hpp"
 #include "sigflow/http_client.hpp"
+#include "sigflow/http_server.hpp"
 #include "sigflow/secrets.hpp"
 #include "sigflow/url.hpp"
 #include "sigflow/time.hpp"
@@ -39,8 +40,7 @@ int change_through_admin(const AppConfig& config, const Options& o, bool retry) 
                          "http://HOST:PORT, or stop it first\n", o.config);
       return kExitUsage;
     }
-    base = fmt::format("http://{}:{}", config.admin.host.find(':') == std::string::npos ? config.admin.host : "[" + config.admin.host + "]",
-                       config.admin.port);
+    base = http_url_of(config.admin.host, config.admin.port);
   }
   HttpRequest req;
   req.method = "POST";

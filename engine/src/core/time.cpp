@@ -88,6 +88,10 @@ std::string format_rfc3339_ms(std::chrono::system_clock::time_point t) {
 
 std::string now_rfc3339() { return format_rfc3339_ms(std::chrono::system_clock::now()); }
 
+std::int64_t unix_millis_now() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
 namespace {
 
 std::unique_ptr<icu::TimeZone> time_zone(std::string_view zone) {

@@ -91,21 +91,13 @@ std::string query_param(const std::string& target, const std::string& name) {
   return {};
 }
 
-HttpServerReply json_reply(unsigned status, std::string body) { return {status, "application/json", std::move(body) + "\n", {}}; }
-
-HttpServerReply error_reply(unsigned status, const std::string& message) {
-  json::Writer w;
-  w.begin_object().field("error", message).end_object();
-  return json_reply(status, w.take());
-}
-
 }  // namespace
 
 HttpServerReply AlertDelivery::handle_admin(const HttpServerRequest& req) {
   const std::string path = req.target.substr(0, req.target.find('?'));
   if (path == "/outbox" && req.method == "GET") {
     auto letters = store_->dead_letters("");
-    if (!letters) return error_reply(500, letters.error().message);
+    if (!letters) return json_error_reply(500, letters.error().message);
     json::Writer w;
     w.begin_object().key("sinks").begin_array();
     for (auto& d : dispatchers_) {
@@ -124,8 +116,8 @@ HttpServerReply AlertDelivery::handle_admin(const HttpServerRequest& req) {
     return json_reply(200, w.take());
   }
   const bool retry = path == "/outbox/retry";
-  if (!retry && path != "/outbox/drop") return error_reply(404, "not found: try GET /outbox, POST /outbox/retry or POST /outbox/drop");
-  if (req.method != "POST") return error_reply(405, "use POST");
+  if (!retry && path != "/outbox/drop") return json_error_reply(404, "not found: try GET /outbox, POST /outbox/retry or POST /outbox/drop");
+  if (req.method != "POST") return json_error_reply(405, "use POST");
   const std::string sink = query_param(req.target, "sink");
   const std::string seq_text = query_param(req.target, "seq");
   const bool all = query_param(req.target, "all") == "true";
@@ -134,20 +126,20 @@ HttpServerReply AlertDelivery::handle_admin(const HttpServerRequest& req) {
     try {
       seq = std::stoull(seq_text);
     } catch (const std::exception&) {
-      return error_reply(400, fmt::format("seq must be a number, found '{}'", seq_text));
+      return json_error_reply(400, fmt::format("seq must be a number, found '{}'", seq_text));
     }
   }
-  if (seq.has_value() == all) return error_reply(400, "give either seq=N or all=true");
+  if (seq.has_value() == all) return json_error_reply(400, "give either seq=N or all=true");
   for (auto& d : dispatchers_) {
     if (d->id() != sink) continue;
     auto n = retry ? d->requeue(seq) : d->drop(seq);
-    if (!n) return error_reply(500, n.error().message);
+    if (!n) return json_error_reply(500, n.error().message);
     logger("delivery")->info("sink '{}': {} {} dead letters through the admin endpoint", sink, retry ? "requeued" : "dropped", *n);
     json::Writer w;
     w.begin_object().field("sink", sink).key(retry ? "requeued" : "dropped").value(static_cast<double>(*n)).end_object();
     return json_reply(200, w.take());
   }
-  return error_reply(404, fmt::format("no sink has the id '{}'", sink));
+  return json_error_reply(404, fmt::format("no sink has the id '{}'", sink));
 }
 
 std::size_t AlertDelivery::dead_lettered() const {

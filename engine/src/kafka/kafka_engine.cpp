@@ -16,6 +16,7 @@
 #include "runtime/event_processor.hpp"
 #include "runtime/stop_signals.hpp"
 #include "sigflow/log.hpp"
+#include "sigflow/time.hpp"
 
 namespace sigflow::kafka {
 
@@ -92,8 +93,7 @@ struct KafkaEngine::Impl : RdKafka::RebalanceCb {
         }
         const RdKafka::MessageTimestamp ts = m.timestamp();
         if (!alerts->empty() && ts.type != RdKafka::MessageTimestamp::MSG_TIMESTAMP_NOT_AVAILABLE) {
-          const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-          metrics.end_to_end(static_cast<double>(now_ms - ts.timestamp) / 1000.0);
+          metrics.end_to_end(static_cast<double>(unix_millis_now() - ts.timestamp) / 1000.0);
         }
       }
     }

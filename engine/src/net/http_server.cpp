@@ -18,6 +18,8 @@
 
 #include <fmt/format.h>
 
+#include "sigflow/json_writer.hpp"
+
 namespace sigflow {
 
 namespace asio = boost::asio;
@@ -140,6 +142,21 @@ void HttpServer::stop() {
   for (auto& t : impl_->threads) t.join();
   impl_->threads.clear();
 }
+
+HttpServerReply json_reply(unsigned status, std::string body) {
+  body.push_back('\n');
+  return {status, "application/json", std::move(body), {}};
+}
+
+HttpServerReply json_error_reply(unsigned status, std::string_view message) {
+  return json_reply(status, json::Writer().begin_object().field("error", message).end_object().take());
+}
+
+std::string http_url_of(const std::string& host, std::uint16_t port) {
+  return host.find(':') == std::string::npos ? fmt::format("http://{}:{}", host, port) : fmt::format("http://[{}]:{}", host, port);
+}
+
+bool is_loopback_address(std::string_view host) { return host.starts_with("127.") || host == "::1"; }
 
 bool parse_listen_address(const std::string& text, std::string& host, std::uint16_t& port) {
   const auto colon = text.rfind(':');

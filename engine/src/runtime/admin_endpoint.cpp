@@ -8,8 +8,6 @@ namespace sigflow {
 
 namespace {
 
-bool is_loopback(const std::string& host) { return host == "127.0.0.1" || host == "::1" || host.starts_with("127."); }
-
 // Whether a request to /outbox may proceed; the refusal otherwise. With a token, every
 // request needs it. Without one, POST is accepted on loopback only, and never from a browser
 // page (browsers send Origin with a cross-site form POST; sigflow's CLI does not).
@@ -17,7 +15,7 @@ std::optional<HttpServerReply> refuse_unauthorized(const AdminConfig& admin, con
   if (admin.token.empty()) {
     if (req.method != "POST") return std::nullopt;
     if (req.headers.contains("origin")) return HttpServerReply{403, "text/plain; charset=utf-8", "POST from a web page is refused\n"};
-    if (is_loopback(admin.host)) return std::nullopt;
+    if (is_loopback_address(admin.host)) return std::nullopt;
     return HttpServerReply{403, "text/plain; charset=utf-8", "set admin.token to use POST endpoints on a non-loopback address\n"};
   }
   auto token = resolve_secrets(admin.token);
@@ -48,8 +46,8 @@ Result<std::unique_ptr<HttpServer>> start_admin_endpoint(const AdminConfig& admi
   });
   auto port = server->listen(admin.host, admin.port);
   if (!port) return make_error("admin.bind", port.error().message + " (set admin.listen or SIGFLOW_ADMIN_LISTEN to a free address)");
-  logger("runtime")->info("admin endpoint listening on http://{}:{} (/metrics, /healthz, /readyz)",
-                          admin.host.find(':') == std::string::npos ? admin.host : "[" + admin.host + "]", *port);
+  logger("runtime")->info("admin endpoint listening on {} (/metrics, /healthz, /readyz{})", http_url_of(admin.host, *port),
+                          outbox ? ", /outbox" : "");
   return server;
 }
 

@@ -3,17 +3,13 @@
 // these APIs answer HTTP 200 with an error code in the body.
 #include <chrono>
 
-#include "sigflow/secrets.hpp"
+#include "sigflow/time.hpp"
 #include "sinks/builtin_sinks.hpp"
 #include "sinks/chat_formats.hpp"
 #include "sinks/http_delivery.hpp"
 
 namespace sigflow::sinks {
 namespace {
-
-std::int64_t unix_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 class SlackSink final : public HttpSink {
  public:
@@ -29,20 +25,18 @@ class FeishuSink final : public HttpSink {
  public:
   using HttpSink::HttpSink;
   DeliveryOutcome deliver(const Delivery& d) override {
-    HttpPost p;
+    auto key = secret();
+    if (!key) return secret_failed(key.error());
     std::int64_t ts = 0;
     std::string sign;
-    if (const auto& ref = spec_.settings.get("secret"); !ref.empty()) {
-      auto secret = resolve_secrets(ref);
-      if (!secret) return {Verdict::retry, "config_secret", secret.error().message, std::nullopt};
-      ts = unix_ms() / 1000;
-      sign = feishu_sign(ts, *secret);
+    if (!key->empty()) {
+      ts = unix_millis_now() / 1000;
+      sign = feishu_sign(ts, *key);
     }
+    HttpPost p;
     p.body = feishu_payload(d.alerts, ts, sign);
-    std::string reply;
-    auto outcome = post(p, &reply);
     // code 0 is success (older bots answer StatusCode 0 too); 11232 is "frequency limited".
-    return outcome.verdict == Verdict::delivered ? judge_json_code(reply, "code", {11232, 9499}, true) : outcome;
+    return post_judged(p, "code", {11232, 9499}, true);
   }
 };
 
@@ -50,17 +44,13 @@ class DingTalkSink final : public HttpSink {
  public:
   using HttpSink::HttpSink;
   DeliveryOutcome deliver(const Delivery& d) override {
+    auto key = secret();
+    if (!key) return secret_failed(key.error());
     HttpPost p;
     p.body = dingtalk_payload(d.alerts);
-    if (const auto& ref = spec_.settings.get("secret"); !ref.empty()) {
-      auto secret = resolve_secrets(ref);
-      if (!secret) return {Verdict::retry, "config_secret", secret.error().message, std::nullopt};
-      p.url_suffix = dingtalk_sign(unix_ms(), *secret);
-    }
-    std::string reply;
-    auto outcome = post(p, &reply);
+    if (!key->empty()) p.url_suffix = dingtalk_sign(unix_millis_now(), *key);
     // errcode 130101: sending too fast; -1: busy.
-    return outcome.verdict == Verdict::delivered ? judge_json_code(reply, "errcode", {130101, -1}) : outcome;
+    return post_judged(p, "errcode", {130101, -1});
   }
 };
 
@@ -70,10 +60,8 @@ class WeComSink final : public HttpSink {
   DeliveryOutcome deliver(const Delivery& d) override {
     HttpPost p;
     p.body = wecom_payload(d.alerts);
-    std::string reply;
-    auto outcome = post(p, &reply);
     // errcode 45009: API frequency limit; -1: busy.
-    return outcome.verdict == Verdict::delivered ? judge_json_code(reply, "errcode", {45009, -1}) : outcome;
+    return post_judged(p, "errcode", {45009, -1});
   }
 };
 

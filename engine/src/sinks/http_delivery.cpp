@@ -63,7 +63,7 @@ std::string redacted_url(std::string_view url) {
 DeliveryOutcome post_alerts(HttpClient& http, const Settings& s, const HttpPost& post, std::string* response_body) {
   HttpRequest req;
   auto url = resolve_secrets(s.get("url"));
-  if (!url) return {Verdict::retry, "config_secret", url.error().message, std::nullopt};
+  if (!url) return secret_failed(url.error());
   if (!url->starts_with("http://") && !url->starts_with("https://")) {
     return {Verdict::retry, "config_url", "the url secret does not hold an http(s) URL", std::nullopt};
   }
@@ -78,7 +78,7 @@ DeliveryOutcome post_alerts(HttpClient& http, const Settings& s, const HttpPost&
   req.headers["Content-Type"] = post.content_type;
   for (const auto& [k, v] : s.get_map("headers")) {
     auto value = resolve_secrets(v);
-    if (!value) return {Verdict::retry, "config_secret", fmt::format("header {}: {}", k, value.error().message), std::nullopt};
+    if (!value) return secret_failed(make_error(value.error().code, fmt::format("header {}: {}", k, value.error().message)));
     req.headers[k] = *value;
   }
   for (const auto& [k, v] : post.headers) req.headers[k] = v;
@@ -105,6 +105,11 @@ DeliveryOutcome post_alerts(HttpClient& http, const Settings& s, const HttpPost&
   }
   const bool passing = status == 408 || status == 425 || status == 429 || status >= 500;
   return {passing ? Verdict::retry : Verdict::reject, fmt::format("http_{}", status), answer, resp->retry_after};
+}
+
+Result<std::string> HttpSink::secret() const {
+  const std::string& ref = spec_.settings.get("secret");
+  return ref.empty() ? Result<std::string>(std::string()) : resolve_secrets(ref);
 }
 
 DeliveryOutcome judge_json_code(const std::string& body, std::string_view field, std::initializer_list<std::int64_t> retryable, bool absent_ok) {

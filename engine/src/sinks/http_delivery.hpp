@@ -32,6 +32,10 @@ struct HttpPost {
 // that a sink can read a receiver's own error code.
 DeliveryOutcome post_alerts(HttpClient& http, const Settings& settings, const HttpPost& post, std::string* response_body = nullptr);
 
+// An attempt that could not resolve a secret reference: retried (reason config_secret), since a
+// rotated secret file or a fixed environment may cure it. The message names the reference only.
+inline DeliveryOutcome secret_failed(const Error& e) { return {Verdict::retry, "config_secret", e.message, std::nullopt}; }
+
 // scheme://host[:port] of a URL, for messages.
 std::string redacted_url(std::string_view url);
 
@@ -52,6 +56,14 @@ class HttpSink : public Sink {
 
  protected:
   DeliveryOutcome post(const HttpPost& p, std::string* response_body = nullptr) { return post_alerts(http_, spec_.settings, p, response_body); }
+  // Posts, then lets the receiver's own status in a 2xx reply decide (see judge_json_code).
+  DeliveryOutcome post_judged(const HttpPost& p, std::string_view field, std::initializer_list<std::int64_t> retryable, bool absent_ok = false) {
+    std::string reply;
+    auto outcome = post(p, &reply);
+    return outcome.verdict == Verdict::delivered ? judge_json_code(reply, field, retryable, absent_ok) : outcome;
+  }
+  // The resolved `secret` setting ("" when unset); a failure goes out as secret_failed().
+  Result<std::string> secret() const;
   SinkSpec spec_;
   HttpClient& http_;
 };

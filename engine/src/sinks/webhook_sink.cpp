@@ -8,7 +8,7 @@
 #include "core/json_reader.hpp"
 #include "sigflow/hash.hpp"
 #include "sigflow/json_writer.hpp"
-#include "sigflow/secrets.hpp"
+#include "sigflow/time.hpp"
 #include "sinks/alert_template.hpp"
 #include "sinks/builtin_sinks.hpp"
 #include "sinks/http_delivery.hpp"
@@ -28,11 +28,11 @@ class WebhookSink final : public HttpSink {
     p.content_type = spec_.settings.get("content_type");
     p.body = render(d);
     p.headers["Idempotency-Key"] = d.idempotency_key;
-    if (const auto& secret_ref = spec_.settings.get("secret"); !secret_ref.empty()) {
-      auto secret = resolve_secrets(secret_ref);
-      if (!secret) return {Verdict::retry, "config_secret", secret.error().message, std::nullopt};
-      const auto t = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-      p.headers["X-Sigflow-Signature"] = fmt::format("t={},v1={}", t, hmac_sha256_hex(*secret, fmt::format("{}.{}", t, p.body)));
+    auto key = secret();
+    if (!key) return secret_failed(key.error());
+    if (!key->empty()) {
+      const std::int64_t t = unix_millis_now() / 1000;
+      p.headers["X-Sigflow-Signature"] = fmt::format("t={},v1={}", t, hmac_sha256_hex(*key, fmt::format("{}.{}", t, p.body)));
     }
     return post(p);
   }
