@@ -6,16 +6,9 @@
 
 #include "sigflow/hash.hpp"
 #include "sigflow/log.hpp"
+#include "sigflow/time.hpp"
 
 namespace sigflow::delivery {
-namespace {
-
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
-}  // namespace
-
 SinkDispatcher::SinkDispatcher(std::unique_ptr<Sink> sink, DeliveryPolicy policy, OutboxStore& store, Metrics& metrics)
     : sink_(std::move(sink)), policy_(std::move(policy)), store_(store), metrics_(metrics) {
   tokens_ = policy_.rate_messages;
@@ -32,18 +25,23 @@ Status SinkDispatcher::load() {
   if (!dead) return dead.error();
   std::lock_guard lock(mutex_);
   const auto now = Clock::now();
-  for (OutboxRecord& r : *pending) {
-    auto alert = Alert::from_json(r.alert_json);
-    Pending p{r.key, alert && policy_.group_wait.count() > 0 ? policy_.group_of(*alert) : "", r.enqueued_ms, now, std::move(r.alert_json), 0,
-              now, false};
-    bytes_ += size_of(p);
-    queue_.emplace(r.seq, std::move(p));
-  }
-  for (const DeadLetter& d : *dead) bytes_ += d.record.alert_json.size() + d.response.size() + 64;
+  for (OutboxRecord& r : *pending) adopt(std::move(r), now);
+  for (const DeadLetter& d : *dead) bytes_ += size_of(d);
   dead_ = dead->size();
   if (!queue_.empty()) logger("delivery")->info("sink '{}': {} alerts from the last run wait in the outbox", id(), queue_.size());
   publish_gauges();
   return Ok{};
+}
+
+std::string SinkDispatcher::group_key(const Alert& alert) const {
+  return policy_.group_wait.count() > 0 ? policy_.group_of(alert) : "";
+}
+
+void SinkDispatcher::adopt(OutboxRecord record, Clock::time_point now) {
+  auto alert = Alert::from_json(record.alert_json);  // unreadable: dead-lettered as corrupt when its turn comes
+  Pending p{record.key, alert ? group_key(*alert) : "", record.enqueued_ms, now, std::move(record.alert_json), 0, now, false};
+  bytes_ += size_of(p);
+  queue_.emplace(record.seq, std::move(p));
 }
 
 void SinkDispatcher::start() {
@@ -53,8 +51,8 @@ void SinkDispatcher::start() {
 Status SinkDispatcher::accept(const Alert& alert) {
   Pending p;
   p.key = alert.dedup_key.empty() ? alert.id : alert.dedup_key;
-  p.group = policy_.group_wait.count() > 0 ? policy_.group_of(alert) : "";
-  p.enqueued_ms = now_ms();
+  p.group = group_key(alert);
+  p.enqueued_ms = unix_millis_now();
   p.arrived = p.next_at = Clock::now();
   p.alert_json = alert.to_json();
   const std::size_t size = size_of(p);
@@ -99,12 +97,8 @@ Result<std::size_t> SinkDispatcher::requeue(std::optional<std::uint64_t> seq) {
   if (!letters) return letters.error();
   const auto now = Clock::now();
   for (DeadLetter& d : *letters) {
-    auto alert = Alert::from_json(d.record.alert_json);
-    Pending p{d.record.key, alert && policy_.group_wait.count() > 0 ? policy_.group_of(*alert) : "", d.record.enqueued_ms, now,
-              std::move(d.record.alert_json), 0, now, false};
-    bytes_ -= std::min<std::uint64_t>(bytes_, p.alert_json.size() + d.response.size() + 64);
-    bytes_ += size_of(p);
-    queue_.emplace(d.record.seq, std::move(p));
+    bytes_ -= std::min<std::uint64_t>(bytes_, size_of(d));
+    adopt(std::move(d.record), now);
   }
   dead_ -= std::min(dead_, letters->size());
   publish_gauges();
@@ -116,7 +110,7 @@ Result<std::size_t> SinkDispatcher::drop(std::optional<std::uint64_t> seq) {
   std::lock_guard lock(mutex_);
   auto letters = store_.drop(id(), seq);
   if (!letters) return letters.error();
-  for (const DeadLetter& d : *letters) bytes_ -= std::min<std::uint64_t>(bytes_, d.record.alert_json.size() + d.response.size() + 64);
+  for (const DeadLetter& d : *letters) bytes_ -= std::min<std::uint64_t>(bytes_, size_of(d));
   dead_ -= std::min(dead_, letters->size());
   publish_gauges();
   changed_.notify_all();  // an engine waiting for room may go on
@@ -230,18 +224,22 @@ std::optional<SinkDispatcher::Batch> SinkDispatcher::pick(Clock::time_point now,
 
 DeliveryOutcome SinkDispatcher::send(const Batch& batch) {
   Delivery d;
-  std::vector<std::string> ids;
+  std::vector<std::pair<std::string, std::string>> records;  // key, alert JSON: copied under the lock, parsed outside it
   {
     std::lock_guard lock(mutex_);
     for (auto seq : batch.seqs) {
       const Pending& p = queue_.at(seq);
       d.attempt = std::max(d.attempt, p.attempts + 1);
-      auto alert = Alert::from_json(p.alert_json);
-      if (!alert) return {Verdict::reject, "corrupt", "unreadable outbox record: " + alert.error().message, std::nullopt};
-      if (alert->id != p.key) alert->dedup_key = p.key;
-      ids.push_back(alert->id);
-      d.alerts.push_back(std::move(*alert));
+      records.emplace_back(p.key, p.alert_json);
     }
+  }
+  std::vector<std::string> ids;
+  for (const auto& [key, json] : records) {
+    auto alert = Alert::from_json(json);
+    if (!alert) return {Verdict::reject, "corrupt", "unreadable outbox record: " + alert.error().message, std::nullopt};
+    if (alert->id != key) alert->dedup_key = key;
+    ids.push_back(alert->id);
+    d.alerts.push_back(std::move(*alert));
   }
   if (ids.size() == 1) {
     d.idempotency_key = ids.front();
@@ -255,7 +253,7 @@ DeliveryOutcome SinkDispatcher::send(const Batch& batch) {
 
 void SinkDispatcher::settle(const Batch& batch, const DeliveryOutcome& outcome) {
   const auto now = Clock::now();
-  const std::int64_t wall = now_ms();
+  const std::int64_t wall = unix_millis_now();
   auto log = logger("delivery");
   if (batch.probe) probe_in_flight_ = false;
   if (policy_.group_wait.count() > 0) groups_in_flight_.erase(batch.group);
@@ -327,14 +325,14 @@ void SinkDispatcher::settle(const Batch& batch, const DeliveryOutcome& outcome) 
 }
 
 bool SinkDispatcher::dead_letter(std::uint64_t seq, Pending& p, int attempts, const std::string& reason, const std::string& response) {
-  DeadLetter d{id(), {seq, p.key, p.enqueued_ms, p.alert_json}, now_ms(), attempts, reason, response.substr(0, 2048)};
+  DeadLetter d{id(), {seq, p.key, p.enqueued_ms, p.alert_json}, unix_millis_now(), attempts, reason, response.substr(0, 2048)};
   if (auto moved = store_.dead_letter(d); !moved) {
     logger("delivery")->error("sink '{}': cannot store a dead letter, the alert stays queued: {}", id(), moved.error().message);
     return false;
   }
   metrics_.sink_dead_lettered(id(), reason);
   bytes_ -= std::min<std::uint64_t>(bytes_, size_of(p));
-  bytes_ += p.alert_json.size() + d.response.size() + 64;
+  bytes_ += size_of(d);
   ++dead_;
   ++dead_lettered_;
   queue_.erase(seq);

@@ -85,7 +85,13 @@ class SinkDispatcher {
   // Moves the alert to the dead letters; false (logged, the alert stays queued) when the store failed.
   bool dead_letter(std::uint64_t seq, Pending& p, int attempts, const std::string& reason, const std::string& response);
   void publish_gauges();
-  std::size_t size_of(const Pending& p) const { return p.alert_json.size() + p.key.size() + 64; }
+  // Bytes an entry holds against outbox_max_bytes.
+  static std::uint64_t size_of(const Pending& p) { return p.alert_json.size() + p.key.size() + 64; }
+  static std::uint64_t size_of(const DeadLetter& d) { return d.record.alert_json.size() + d.response.size() + 64; }
+  // The group an alert belongs to ("" without grouping).
+  std::string group_key(const Alert& alert) const;
+  // Queues a stored record (from the last run, or a requeued dead letter) as ready now.
+  void adopt(OutboxRecord record, Clock::time_point now);
 
   std::unique_ptr<Sink> sink_;
   const DeliveryPolicy policy_;
