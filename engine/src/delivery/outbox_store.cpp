@@ -8,6 +8,7 @@
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <functional>
@@ -15,6 +16,8 @@
 #include <mutex>
 
 #include <fmt/format.h>
+
+#include "sigflow/time.hpp"
 
 namespace sigflow::delivery {
 namespace {
@@ -70,9 +73,17 @@ class RocksKeyValue final : public KeyValue {
         b.Delete(k);
       }
     }
-    return check(db_->Write(rocksdb::WriteOptions(), &b));
+    auto written = check(db_->Write(rocksdb::WriteOptions(), &b));
+    if (written) unsynced_.store(true);
+    return written;
   }
-  Status sync() override { return check(db_->SyncWAL()); }
+  // Every source commit and Kafka offset commit asks for a sync; most find nothing new.
+  Status sync() override {
+    if (!unsynced_.exchange(false)) return Ok{};
+    auto synced = check(db_->SyncWAL());
+    if (!synced) unsynced_.store(true);
+    return synced;
+  }
   Status scan(const std::string& prefix, const std::function<bool(std::string_view, std::string_view)>& f) const override {
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
     for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
@@ -88,6 +99,7 @@ class RocksKeyValue final : public KeyValue {
   }
   std::unique_ptr<rocksdb::DB> db_;
   std::string dir_;
+  std::atomic<bool> unsynced_{false};  // set after a write, cleared by the sync that covers it
 };
 
 void put_u64(std::string& out, std::uint64_t v) {
@@ -215,7 +227,7 @@ class KeyValueOutbox final : public OutboxStore {
     if (!letters) return letters.error();
     std::lock_guard lock(mutex_);
     Batch batch;
-    const std::int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    const std::int64_t now = unix_millis_now();
     for (DeadLetter& d : *letters) {
       batch.emplace_back(key_of('d', d.sink, d.record.seq), std::nullopt);
       d.record.seq = next_seq_++;
