@@ -7,6 +7,7 @@
 #include "app/startup.hpp"
 #include "delivery/alert_delivery.hpp"
 #include "kafka/kafka_engine.hpp"
+#include "runtime/rule_reloader.hpp"
 #include "runtime/standalone_runtime.hpp"
 #include "runtime/stop_signals.hpp"
 #include "sigflow/log.hpp"
@@ -57,12 +58,20 @@ Command add_run_command(CLI::App& app) {
       log->log(only_stdout ? spdlog::level::info : spdlog::level::warn,
                "no state.dir: alerts wait for delivery in memory and are lost if sigflow stops before delivering them");
     }
+    if (startup->config.kafka && opts->once) {
+      fmt::print(stderr, "error: --once is for standalone mode; in Kafka mode the engine consumes until stopped\n");
+      return kExitUsage;
+    }
+    LiveRules live(startup->rules);
+    std::optional<RuleReloader> reloader;  // a --once run has nothing to reload
+    std::vector<AdminRoute> routes;
+    if (!opts->once) {
+      reloader.emplace(startup->config, [file = opts->config] { return read_config(file, true); }, live, metrics, !opts->log_level.empty());
+      reloader->start();
+      routes = reloader->admin_routes();
+    }
     if (startup->config.kafka) {
-      if (opts->once) {
-        fmt::print(stderr, "error: --once is for standalone mode; in Kafka mode the engine consumes until stopped\n");
-        return kExitUsage;
-      }
-      kafka::KafkaEngine engine(startup->config, startup->rules, std::move(*delivery), metrics);
+      kafka::KafkaEngine engine(startup->config, live, std::move(*delivery), metrics, std::move(routes));
       auto stats = engine.run_until_stopped();
       if (!stats) {
         fmt::print(stderr, "error: {}\n", stats.error().message);
@@ -74,7 +83,7 @@ Command add_run_command(CLI::App& app) {
     }
     const std::size_t source_count = startup->sources.size();
     if (source_count == 0) logger("run")->warn("no sources configured: nothing will be polled");
-    StandaloneRuntime runtime(startup->config, startup->rules, std::move(startup->sources), std::move(*delivery), metrics);
+    StandaloneRuntime runtime(startup->config, &live, std::move(startup->sources), std::move(*delivery), metrics, nullptr, std::move(routes));
     if (opts->once) {
       const RunStats stats = runtime.run_once();
       print_summary(stats, source_count);

@@ -26,5 +26,6 @@ Command add_kafka_commands(CLI::App& app);
 Command add_sinks_command(CLI::App& app);
 Command add_routes_command(CLI::App& app);
 Command add_outbox_commands(CLI::App& app);
+Command add_config_commands(CLI::App& app);
 
 }  // namespace sigflow::app

@@ -13,7 +13,8 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string(sigflow::kVersion));
 
   const Command commands[] = {add_run_command(app), add_rules_commands(app), add_feed_commands(app), add_replay_command(app), add_connect_command(app),
-                              add_kafka_commands(app), add_sinks_command(app), add_routes_command(app), add_outbox_commands(app)};
+                              add_kafka_commands(app), add_sinks_command(app), add_routes_command(app), add_outbox_commands(app),
+                              add_config_commands(app)};
   CLI::App* version = app.add_subcommand("version", "Print the sigflow version.");
 
   try {

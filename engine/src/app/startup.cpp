@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "connectors.hpp"
+#include "runtime/rule_reloader.hpp"
 #include "sigflow/log.hpp"
 #include "sinks/builtin_sinks.hpp"
 
@@ -13,30 +14,25 @@ bool report(const std::vector<Diagnostic>& diagnostics) {
   return !has_errors(diagnostics);
 }
 
-namespace {
-
-std::optional<AppConfig> load_config(const std::string& config_file, bool require_rules, const SourceRegistry& sources,
-                                     const SinkRegistry& sinks) {
-  auto loaded = load_app_config(config_file, sources, sinks, sigflow_environment(), require_rules);
-  if (!report(loaded.diagnostics)) return std::nullopt;
-  return std::move(*loaded.value);
-}
-
-}  // namespace
-
-std::optional<AppConfig> load_config(const std::string& config_file, bool require_rules) {
+LoadResult<AppConfig> read_config(const std::string& config_file, bool require_rules) {
   SourceRegistry sources;
   register_builtin_connectors(sources);
   SinkRegistry sinks;
   register_builtin_sinks(sinks);
-  return load_config(config_file, require_rules, sources, sinks);
+  return load_app_config(config_file, sources, sinks, sigflow_environment(), require_rules);
+}
+
+std::optional<AppConfig> load_config(const std::string& config_file, bool require_rules) {
+  auto loaded = read_config(config_file, require_rules);
+  if (!report(loaded.diagnostics)) return std::nullopt;
+  return std::move(*loaded.value);
 }
 
 std::optional<Startup> start_up(const std::string& config_file, const std::string& log_level_override, bool with_rules) {
   Startup s;
   register_builtin_connectors(s.registry);
   register_builtin_sinks(s.sink_factories);
-  auto config = load_config(config_file, with_rules, s.registry, s.sink_factories);
+  auto config = load_config(config_file, with_rules);
   if (!config) return std::nullopt;
   s.config = std::move(*config);
   const std::string level = log_level_override.empty() ? s.config.log_level : log_level_override;
@@ -47,9 +43,7 @@ std::optional<Startup> start_up(const std::string& config_file, const std::strin
   }
   if (with_rules) {
     logger("run")->info("compiling the rules of {} path{}", s.config.rule_paths.size(), s.config.rule_paths.size() == 1 ? "" : "s");
-    rules::CompileOptions options;
-    for (const auto& [code, rate] : s.config.currency_rates) options.rates[code] = rate;
-    auto compiled = rules::load_and_compile_rules(s.config.rule_paths, options);
+    auto compiled = rules::load_and_compile_rules(s.config.rule_paths, rule_compile_options(s.config));
     if (!report(compiled.diagnostics)) return std::nullopt;
     s.rules = std::move(*compiled.value);
   }

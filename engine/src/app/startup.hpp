@@ -30,8 +30,9 @@ struct Startup {
   std::vector<std::unique_ptr<Sink>> sinks;     // for delivery::AlertDelivery::create
 };
 
-// The configuration validated against the built-in connectors and sinks, or nullopt after
-// printing the diagnostics.
+// The configuration validated against the built-in connectors and sinks, with its diagnostics.
+LoadResult<AppConfig> read_config(const std::string& config_file, bool require_rules);
+// The same, or nullopt after printing the diagnostics.
 std::optional<AppConfig> load_config(const std::string& config_file, bool require_rules);
 
 // Everything `run` (with_rules) or `connect` (without) needs, or nullopt after printing what

@@ -60,7 +60,7 @@ class ConfigLoader {
       if (root->IsNull()) {
         y_.error(*root, "config.empty", "configuration file is empty");
       } else if (y_.expect_map(*root, "the configuration")) {
-        y_.reject_unknown_keys(*root, {"sources", "rules", "sinks", "routes", "delivery", "admin", "bus", "log", "state", "currency_rates", "kafka"}, "the configuration");
+        y_.reject_unknown_keys(*root, {"sources", "rules", "sinks", "routes", "delivery", "admin", "bus", "log", "state", "currency_rates", "kafka", "reload"}, "the configuration");
         load_sources((*root)["sources"]);
         load_rules((*root)["rules"]);
         load_sinks((*root)["sinks"]);
@@ -71,6 +71,7 @@ class ConfigLoader {
         load_rates((*root)["currency_rates"]);
         load_kafka((*root)["kafka"]);
         load_delivery((*root)["delivery"]);
+        load_reload((*root)["reload"]);
         add_default_sink();
         load_routes((*root)["routes"]);
       }
@@ -246,6 +247,21 @@ class ConfigLoader {
       auto d = parse_duration(*v);
       if (!d) y_.error(node["drain_timeout"], "config.type", fmt::format("'delivery.drain_timeout': {}", d.error().message));
       else config_.drain_timeout = *d;
+    }
+  }
+
+  void load_reload(const YAML::Node& node) {
+    if (!node || node.IsNull()) return;
+    if (!y_.expect_map(node, "'reload'")) return;
+    y_.reject_unknown_keys(node, {"watch", "debounce"}, "'reload'");
+    if (auto watch = y_.boolean(node, "watch", "'reload'")) config_.reload.watch = *watch;
+    if (auto v = y_.scalar(node, "debounce", "'reload'")) {
+      auto d = parse_duration(*v);
+      if (!d || *d > std::chrono::minutes(1)) {
+        y_.error(node["debounce"], "config.type", "'reload.debounce' must be a duration up to 1m, such as 1s");
+      } else {
+        config_.reload.debounce = *d;
+      }
     }
   }
 

@@ -1,6 +1,7 @@
 #pragma once
 // The sigflow configuration file (docs/configuration.md): sources, rules, sinks, admin, bus,
-// log. Loaded once at start-up; every problem is a located diagnostic naming the key.
+// log, reload. Loaded at start-up and again at each reload; every problem is a located
+// diagnostic naming the key.
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -30,6 +31,11 @@ struct StateConfig {
   std::size_t memory_items = 100000;  // per source, without a dir
 };
 
+struct ReloadConfig {
+  bool watch = true;  // reload when the config file or a rule file changes (inotify)
+  std::chrono::milliseconds debounce{1000};  // quiet time after the last change before reloading
+};
+
 struct AppConfig {
   std::string file;
   std::vector<SourceSpec> sources;
@@ -40,6 +46,7 @@ struct AppConfig {
   std::chrono::milliseconds drain_timeout{10'000};
   AdminConfig admin;
   StateConfig state;
+  ReloadConfig reload;
   std::size_t bus_capacity = 1024;
   std::size_t fetch_workers = 4;
   std::size_t fetch_per_host = 2;  // requests to one host at once

@@ -35,18 +35,17 @@ struct PendingOffset {
 }  // namespace
 
 struct KafkaEngine::Impl : RdKafka::RebalanceCb {
-  Impl(const AppConfig& config, std::shared_ptr<const rules::CompiledRuleSet> rules, std::unique_ptr<delivery::AlertDelivery> delivery,
-       Metrics& metrics)
-      : config(config), kafka(*config.kafka), rules(std::move(rules)), delivery(std::move(delivery)), metrics(metrics),
-        processor(this->rules, this->delivery.get(), metrics), log(logger("engine")) {
-    metrics.rules_loaded(static_cast<double>(this->rules->rules().size()));
-  }
+  Impl(const AppConfig& config, LiveRules& rules, std::unique_ptr<delivery::AlertDelivery> delivery, Metrics& metrics,
+       std::vector<AdminRoute> admin_routes)
+      : config(config), kafka(*config.kafka), rules(rules), delivery(std::move(delivery)), metrics(metrics),
+        admin_routes(std::move(admin_routes)), processor(rules, this->delivery.get(), metrics), log(logger("engine")) {}
 
   const AppConfig& config;
   const KafkaConfig& kafka;
-  std::shared_ptr<const rules::CompiledRuleSet> rules;
+  LiveRules& rules;
   std::unique_ptr<delivery::AlertDelivery> delivery;
   Metrics& metrics;
+  std::vector<AdminRoute> admin_routes;
   EventProcessor processor;
   std::shared_ptr<spdlog::logger> log;
   std::unique_ptr<KafkaProducer> producer;
@@ -215,9 +214,9 @@ struct KafkaEngine::Impl : RdKafka::RebalanceCb {
   }
 };
 
-KafkaEngine::KafkaEngine(const AppConfig& config, std::shared_ptr<const rules::CompiledRuleSet> rules,
-                         std::unique_ptr<delivery::AlertDelivery> delivery, Metrics& metrics)
-    : impl_(std::make_unique<Impl>(config, std::move(rules), std::move(delivery), metrics)) {}
+KafkaEngine::KafkaEngine(const AppConfig& config, LiveRules& rules, std::unique_ptr<delivery::AlertDelivery> delivery, Metrics& metrics,
+                         std::vector<AdminRoute> admin_routes)
+    : impl_(std::make_unique<Impl>(config, rules, std::move(delivery), metrics, std::move(admin_routes))) {}
 
 KafkaEngine::~KafkaEngine() = default;
 
@@ -260,9 +259,9 @@ Result<RunStats> KafkaEngine::run_until_stopped() {
   if (auto rc = m.consumer->subscribe({m.kafka.topics.events}); rc != RdKafka::ERR_NO_ERROR) {
     return make_error("kafka.subscribe", fmt::format("cannot subscribe to {}: {}", m.kafka.topics.events, RdKafka::err2str(rc)));
   }
-  HttpServerHandler outbox;
-  if (m.delivery) outbox = [&d = *m.delivery](const HttpServerRequest& r) { return d.handle_admin(r); };
-  auto admin = start_admin_endpoint(m.config.admin, m.metrics, m.stopping, outbox);
+  auto routes = m.admin_routes;
+  routes.push_back({"/outbox", [&d = *m.delivery](const HttpServerRequest& r) { return d.handle_admin(r); }});
+  auto admin = start_admin_endpoint(m.config.admin, m.metrics, m.stopping, std::move(routes));
   if (!admin) return admin.error();
 
   StopSignals signals("committing and leaving the consumer group", [&m] {
@@ -271,7 +270,7 @@ Result<RunStats> KafkaEngine::run_until_stopped() {
   });
 
   m.log->info("consuming {} as group {} ({} rules); alerts to {}, dead letters to {}{}", m.kafka.topics.events, group,
-              m.rules->rules().size(), m.kafka.topics.alerts, m.kafka.topics.dlq,
+              m.rules.current()->rules().size(), m.kafka.topics.alerts, m.kafka.topics.dlq,
               m.kafka.exactly_once ? fmt::format("; exactly once (transactional.id {})", transactional_id) : "");
   m.metrics.set_ready(true);
   auto last_commit = Clock::now();

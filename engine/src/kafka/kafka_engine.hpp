@@ -14,6 +14,8 @@
 #include "config/app_config.hpp"
 #include "metrics/metrics.hpp"
 #include "rules/rule_set.hpp"
+#include "runtime/admin_endpoint.hpp"
+#include "runtime/live_rules.hpp"
 #include "runtime/standalone_runtime.hpp"
 #include "delivery/alert_delivery.hpp"
 
@@ -21,8 +23,9 @@ namespace sigflow::kafka {
 
 class KafkaEngine {
  public:
-  KafkaEngine(const AppConfig& config, std::shared_ptr<const rules::CompiledRuleSet> rules, std::unique_ptr<delivery::AlertDelivery> delivery,
-              Metrics& metrics);
+  // `admin_routes` join /outbox on the admin endpoint (the reloader's).
+  KafkaEngine(const AppConfig& config, LiveRules& rules, std::unique_ptr<delivery::AlertDelivery> delivery, Metrics& metrics,
+              std::vector<AdminRoute> admin_routes = {});
   ~KafkaEngine();
 
   // Consumes until SIGINT/SIGTERM or request_stop(), then commits what was acknowledged and

@@ -49,6 +49,12 @@ Metrics::Metrics()
       outbox_full_(BuildGauge().Name("sigflow_outbox_full").Help("1 while a sink's outbox is at its disk budget and the engine waits.").Register(*registry_)),
       bus_depth_(BuildGauge().Name("sigflow_bus_depth").Help("Events waiting on the in-process bus.").Register(*registry_).Add({})),
       rules_loaded_(BuildGauge().Name("sigflow_rules_loaded").Help("Rules in the active rule set.").Register(*registry_).Add({})),
+      rules_info_(BuildGauge().Name("sigflow_rules_info").Help("1, labelled with the content hash of the active rule set (rule files and currency rates).").Register(*registry_)),
+      reload_success_(BuildGauge().Name("sigflow_rules_last_reload_success").Help("1 if the last rule reload succeeded (or none was tried), 0 if it failed and the previous set still runs.").Register(*registry_).Add({})),
+      reload_success_time_(BuildGauge().Name("sigflow_rules_last_reload_success_timestamp_seconds").Help("Unix time of the last successful rule load.").Register(*registry_).Add({})),
+      reload_seconds_(BuildGauge().Name("sigflow_rules_reload_duration_seconds").Help("Time the last rule load took to read and compile.").Register(*registry_).Add({})),
+      reloads_(BuildCounter().Name("sigflow_rules_reloads_total").Help("Rule reloads tried, by result (success or failure).").Register(*registry_)),
+      restart_required_(BuildGauge().Name("sigflow_config_restart_required").Help("1 while the config file has changes a reload cannot apply; restart to apply them.").Register(*registry_).Add({})),
       ready_(BuildGauge().Name("sigflow_ready").Help("1 while the pipeline accepts work.").Register(*registry_).Add({})),
       kafka_consumed_(BuildCounter().Name("sigflow_kafka_events_consumed_total").Help("Messages the engine consumed from the events topic.").Register(*registry_).Add({})),
       kafka_dlq_(BuildCounter().Name("sigflow_kafka_dead_letters_total").Help("Messages sent to the dead-letter topic, by reason.").Register(*registry_)),
@@ -56,6 +62,8 @@ Metrics::Metrics()
       kafka_commit_seconds_(BuildHistogram().Name("sigflow_kafka_commit_duration_seconds").Help("Time to commit consumer offsets.").Register(*registry_).Add({}, prometheus::Histogram::BucketBoundaries{0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5})),
       kafka_lag_(BuildGauge().Name("sigflow_kafka_consumer_lag").Help("Messages behind the end of each assigned partition.").Register(*registry_)),
       end_to_end_seconds_(BuildHistogram().Name("sigflow_end_to_end_latency_seconds").Help("From an event's Kafka timestamp to its alert produced.").Register(*registry_).Add({}, prometheus::Histogram::BucketBoundaries{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5})) {
+  reloads_.Add({{"result", "success"}});
+  reloads_.Add({{"result", "failure"}});
   BuildGauge().Name("sigflow_build_info").Help("Build information.").Register(*registry_).Add({{"version", std::string(kVersion)}}).Set(1);
 }
 
@@ -117,7 +125,25 @@ void Metrics::outbox(const std::string& sink, double depth, double bytes, double
 void Metrics::sink_breaker(const std::string& sink, bool open) { sink_breaker_.Add({{"sink", sink}}).Set(open ? 1 : 0); }
 void Metrics::outbox_full(const std::string& sink, bool full) { outbox_full_.Add({{"sink", sink}}).Set(full ? 1 : 0); }
 void Metrics::bus_depth(double depth) { bus_depth_.Set(depth); }
-void Metrics::rules_loaded(double count) { rules_loaded_.Set(count); }
+void Metrics::rule_set(double count, const std::string& hash) {
+  rules_loaded_.Set(count);
+  std::lock_guard lock(rules_hash_mutex_);
+  if (hash == rules_hash_) return;
+  if (!rules_hash_.empty()) rules_info_.Remove(&rules_info_.Add({{"hash", rules_hash_}}));
+  rules_info_.Add({{"hash", hash}}).Set(1);
+  rules_hash_ = hash;
+}
+void Metrics::rules_reloaded(bool success, double seconds) {
+  reloads_.Add({{"result", success ? "success" : "failure"}}).Increment();
+  reload_success_.Set(success ? 1 : 0);
+  reload_seconds_.Set(seconds);
+  if (success) reload_success_time_.SetToCurrentTime();
+}
+void Metrics::rules_started() {
+  reload_success_.Set(1);
+  reload_success_time_.SetToCurrentTime();
+}
+void Metrics::config_restart_required(bool required) { restart_required_.Set(required ? 1 : 0); }
 void Metrics::set_ready(bool ready) { ready_.Set(ready ? 1 : 0); }
 
 void Metrics::kafka_consumed(double n) { kafka_consumed_.Increment(n); }

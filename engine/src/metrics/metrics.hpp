@@ -3,6 +3,7 @@
 // the runtime updates. Names follow Prometheus conventions (docs/operations.md lists them).
 // Thread-safe: prometheus-cpp counters, gauges and histograms are atomic; family lookups lock.
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include <prometheus/counter.h>
@@ -49,7 +50,14 @@ class Metrics {
   void sink_breaker(const std::string& sink, bool open);
   void outbox_full(const std::string& sink, bool full);
   void bus_depth(double depth);
-  void rules_loaded(double count);
+  // The active rule set: its rule count and content hash (sigflow_rules_info{hash}).
+  void rule_set(double count, const std::string& hash);
+  // A reload attempt: its outcome, its duration and, on success, its time.
+  void rules_reloaded(bool success, double seconds);
+  // The rules loaded at start-up: a success at this time, not counted as a reload.
+  void rules_started();
+  // 1 while the config file has changes that a reload cannot apply (sources, sinks, ...).
+  void config_restart_required(bool required);
   void set_ready(bool ready);
 
   // Kafka mode (engine side).
@@ -90,6 +98,14 @@ class Metrics {
   prometheus::Family<prometheus::Gauge>& outbox_full_;
   prometheus::Gauge& bus_depth_;
   prometheus::Gauge& rules_loaded_;
+  prometheus::Family<prometheus::Gauge>& rules_info_;
+  std::mutex rules_hash_mutex_;
+  std::string rules_hash_;  // the label of rules_info_'s one series
+  prometheus::Gauge& reload_success_;
+  prometheus::Gauge& reload_success_time_;
+  prometheus::Gauge& reload_seconds_;
+  prometheus::Family<prometheus::Counter>& reloads_;
+  prometheus::Gauge& restart_required_;
   prometheus::Gauge& ready_;
   prometheus::Counter& kafka_consumed_;
   prometheus::Family<prometheus::Counter>& kafka_dlq_;

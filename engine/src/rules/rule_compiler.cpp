@@ -15,6 +15,7 @@
 #include "core/yaml_reader.hpp"
 #include "rules/compat_text.hpp"
 #include "rules/rule_set.hpp"
+#include "sigflow/hash.hpp"
 #include "sigflow/text.hpp"
 
 namespace sigflow::rules {
@@ -182,6 +183,8 @@ class Compiler {
     }
     parts_.tests = src_.tests;
     parts_.rates = options_.rates;
+    parts_.files = src_.files;
+    parts_.hash = rule_set_hash(src_, options_);
     return finish(std::make_shared<const CompiledRuleSet>(std::move(parts_)));
   }
 
@@ -807,6 +810,12 @@ std::string describe(const Expr& e, const CompiledRuleSet& set) {
     case Expr::Kind::macro: return e.name;
   }
   return "?";
+}
+
+std::string rule_set_hash(const RuleSources& sources, const CompileOptions& options) {
+  std::string rates;
+  for (const auto& [code, rate] : options.rates) rates += fmt::format("{}={};", code, rate);
+  return stable_hash({sources.fingerprint, rates}, 16);
 }
 
 LoadResult<std::shared_ptr<const CompiledRuleSet>> compile_rules(const RuleSources& sources, const CompileOptions& options) {

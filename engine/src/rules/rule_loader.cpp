@@ -1,9 +1,12 @@
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include <fmt/format.h>
 
 #include "core/yaml_reader.hpp"
+#include "sigflow/hash.hpp"
 #include "sigflow/settings.hpp"
 #include "rules/rule_sources.hpp"
 
@@ -231,8 +234,16 @@ void load_document(YamlReader& y, const std::optional<YAML::Node>& root, RuleSou
 
 void load_file(const std::string& file, RuleSources& out, std::vector<Diagnostic>& diagnostics) {
   YamlReader y(file);
-  load_document(y, y.load_file(), out);
+  std::ifstream in(file, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (!in.good()) {
+    diagnostics.push_back(error_at({file, 0, 0}, "yaml.io", "cannot read file"));
+    return;
+  }
+  load_document(y, y.load_text(text.str()), out);
   out.files.push_back(file);
+  out.fingerprint = stable_hash({out.fingerprint, file, text.str()}, 64);  // exactly what was read
   auto& found = y.diagnostics();
   diagnostics.insert(diagnostics.end(), found.begin(), found.end());
 }
@@ -245,6 +256,7 @@ LoadResult<RuleSources> load_rule_text(const std::string& text, const std::strin
   YamlReader y(name);
   load_document(y, y.load_text(text), sources);
   sources.files.push_back(name);
+  sources.fingerprint = stable_hash({name, text}, 64);
   result.diagnostics = std::move(y.diagnostics());
   if (!has_errors(result.diagnostics)) result.value = std::move(sources);
   return result;

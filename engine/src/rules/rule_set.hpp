@@ -98,6 +98,8 @@ struct RuleSetParts {
   std::vector<int> always_rules;
   std::vector<RuleTestDef> tests;
   CurrencyRates rates;
+  std::vector<std::string> files;
+  std::string hash;  // of the files' contents and the rates: equal hashes, equal behaviour
 };
 
 class CompiledRuleSet {
@@ -119,6 +121,9 @@ class CompiledRuleSet {
   const std::vector<int>& rules_by_trigger(int trigger) const { return p_.rules_by_trigger[static_cast<std::size_t>(trigger)]; }
   const std::vector<int>& always_rules() const { return p_.always_rules; }
   const Extractors& extractors() const { return extractors_; }
+  const std::vector<std::string>& files() const { return p_.files; }
+  // 16 hex digits of SHA-256 over the rule files and currency rates (sigflow_rules_info).
+  const std::string& hash() const { return p_.hash; }
   // The dedup ttl of a rule (zero: no dedup, or no such rule).
   std::chrono::milliseconds dedup_ttl(const std::string& rule_id) const;
   // Unique per compiled set in this process (addresses can be reused after a reload).
@@ -137,6 +142,10 @@ struct CompileOptions {
   // than linearly, so large sets are split into slices compiled in parallel.
   std::size_t patterns_per_database = 16384;
 };
+
+// What CompiledRuleSet::hash() of these sources compiled with these options will be: a reload
+// compares it with the running set's to skip compiling unchanged files.
+std::string rule_set_hash(const RuleSources& sources, const CompileOptions& options);
 
 // Compiles loaded rule files: resolves lists, macros and fields, type-checks conditions and
 // templates, expands terms into Simplified/Traditional and width variants (OpenCC, ICU) and

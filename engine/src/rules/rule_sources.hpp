@@ -86,6 +86,7 @@ struct RuleTestDef {
 
 struct RuleSources {
   std::vector<std::string> files;
+  std::string fingerprint;  // hex SHA-256 over the files' paths and contents, in load order
   std::vector<ListDef> lists;
   std::vector<MacroDef> macros;
   std::vector<RuleDef> rules;

@@ -1,5 +1,7 @@
 #include "runtime/admin_endpoint.hpp"
 
+#include <fmt/format.h>
+
 #include "sigflow/hash.hpp"
 #include "sigflow/log.hpp"
 #include "sigflow/secrets.hpp"
@@ -8,7 +10,7 @@ namespace sigflow {
 
 namespace {
 
-// Whether a request to /outbox may proceed; the refusal otherwise. With a token, every
+// Whether a request to a guarded route may proceed; the refusal otherwise. With a token, every
 // request needs it. Without one, POST is accepted on loopback only, and never from a browser
 // page (browsers send Origin with a cross-site form POST; sigflow's CLI does not).
 std::optional<HttpServerReply> refuse_unauthorized(const AdminConfig& admin, const HttpServerRequest& req) {
@@ -25,15 +27,23 @@ std::optional<HttpServerReply> refuse_unauthorized(const AdminConfig& admin, con
   return HttpServerReply{401, "text/plain; charset=utf-8", "missing or wrong Authorization: Bearer <admin.token>\n", {{"WWW-Authenticate", "Bearer"}}};
 }
 
+// Whether `target` is `path` or below it.
+bool under(const std::string& target, const std::string& path) {
+  return target.starts_with(path) && (target.size() == path.size() || target[path.size()] == '/' || target[path.size()] == '?');
+}
+
 }  // namespace
 
 Result<std::unique_ptr<HttpServer>> start_admin_endpoint(const AdminConfig& admin, Metrics& metrics, const std::atomic<bool>& stopping,
-                                                         HttpServerHandler outbox) {
+                                                         std::vector<AdminRoute> routes) {
   if (!admin.enabled) return std::unique_ptr<HttpServer>();
-  auto server = std::make_unique<HttpServer>([&admin, &metrics, &stopping, outbox](const HttpServerRequest& req) -> HttpServerReply {
-    if (outbox && req.target.starts_with("/outbox")) {
+  std::string paths = "/metrics, /healthz, /readyz";
+  for (const auto& r : routes) paths += ", " + r.path;
+  auto handler = [&admin, &metrics, &stopping, routes, paths](const HttpServerRequest& req) -> HttpServerReply {
+    for (const AdminRoute& route : routes) {
+      if (!under(req.target, route.path)) continue;
       if (auto refused = refuse_unauthorized(admin, req)) return *refused;
-      return outbox(req);
+      return route.handler(req);
     }
     if (req.method != "GET") return {405, "text/plain; charset=utf-8", "only GET is supported here\n"};
     if (req.target == "/metrics") return {200, "text/plain; version=0.0.4; charset=utf-8", metrics.serialize()};
@@ -42,12 +52,13 @@ Result<std::unique_ptr<HttpServer>> start_admin_endpoint(const AdminConfig& admi
       if (stopping.load()) return {503, "text/plain; charset=utf-8", "shutting down\n"};
       return {200, "text/plain; charset=utf-8", "ready\n"};
     }
-    return {404, "text/plain; charset=utf-8", "not found: try /metrics, /healthz, /readyz or /outbox\n"};
-  });
+    return {404, "text/plain; charset=utf-8", fmt::format("not found: try {}\n", paths)};
+  };
+  // Two threads: a scrape is answered while a POST /-/reload compiles.
+  auto server = std::make_unique<HttpServer>(std::move(handler), HttpServerOptions{.threads = 2});
   auto port = server->listen(admin.host, admin.port);
   if (!port) return make_error("admin.bind", port.error().message + " (set admin.listen or SIGFLOW_ADMIN_LISTEN to a free address)");
-  logger("runtime")->info("admin endpoint listening on {} (/metrics, /healthz, /readyz{})", http_url_of(admin.host, *port),
-                          outbox ? ", /outbox" : "");
+  logger("runtime")->info("admin endpoint listening on {} ({})", http_url_of(admin.host, *port), paths);
   return server;
 }
 

@@ -3,6 +3,8 @@
 // HttpServer bound to admin.listen (loopback by default).
 #include <atomic>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "config/app_config.hpp"
 #include "metrics/metrics.hpp"
@@ -10,12 +12,17 @@
 
 namespace sigflow {
 
+// A guarded part of the admin API: requests to `path` and below it (`/outbox/retry`).
+struct AdminRoute {
+  std::string path;
+  HttpServerHandler handler;
+};
+
 // Starts listening and logs the address; nullptr when admin is disabled. `stopping` turns
-// /readyz to 503. `outbox` (optional) serves /outbox and its POST actions. With admin.token,
-// /outbox needs `Authorization: Bearer <token>`; without one, its POST actions are accepted
-// only on a loopback address and without an Origin header. Error code admin.bind with what to
-// do about it.
+// /readyz to 503. `routes` (/outbox, /-/reload, /rules) are guarded: with admin.token, they
+// need `Authorization: Bearer <token>`; without one, their POST actions are accepted only on a
+// loopback address and without an Origin header. Error code admin.bind with what to do.
 Result<std::unique_ptr<HttpServer>> start_admin_endpoint(const AdminConfig& admin, Metrics& metrics, const std::atomic<bool>& stopping,
-                                                         HttpServerHandler outbox = {});
+                                                         std::vector<AdminRoute> routes = {});
 
 }  // namespace sigflow

@@ -8,10 +8,14 @@
 
 namespace sigflow {
 
-EventProcessor::EventProcessor(std::shared_ptr<const rules::CompiledRuleSet> rules, delivery::AlertDelivery* delivery, Metrics& metrics)
-    : rules_(std::move(rules)), delivery_(delivery), metrics_(metrics) {}
+EventProcessor::EventProcessor(LiveRules& rules, delivery::AlertDelivery* delivery, Metrics& metrics)
+    : live_(rules), delivery_(delivery), metrics_(metrics) {}
 
 Result<std::vector<Alert>> EventProcessor::process(const Event& event) {
+  if (const auto version = live_.version(); version != version_) {
+    rules_ = live_.current();
+    version_ = version;
+  }
   const auto t0 = std::chrono::steady_clock::now();
   auto alerts = evaluator_.evaluate(*rules_, event, now_rfc3339());
   metrics_.event_processed(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
@@ -23,6 +27,7 @@ Result<std::vector<Alert>> EventProcessor::process(const Event& event) {
   std::vector<Alert> admitted;
   std::optional<Error> not_handed_off;  // the first; every alert is still tried
   for (Alert& alert : *alerts) {
+    live_.hit(alert.rule);
     if (!dedup_.admit(alert, rules_->dedup_ttl(alert.rule), std::chrono::system_clock::now())) {
       metrics_.alert_suppressed(alert.rule);
       if (delivery_ != nullptr) delivery_->suppressed(alert);

@@ -1,6 +1,6 @@
 #pragma once
 // EventProcessor: the engine's step for one event, shared by the standalone and Kafka runtimes.
-// It evaluates the rules, drops repeats within a rule's dedup ttl, writes the admitted alerts to
+// It evaluates the live rules (a reloaded set from the next event on), drops repeats within a rule's dedup ttl, writes the admitted alerts to
 // their sinks' outboxes and counts everything. One per engine thread; not thread-safe.
 #include <map>
 #include <memory>
@@ -10,6 +10,7 @@
 #include "metrics/metrics.hpp"
 #include "rules/alert_dedup.hpp"
 #include "rules/rule_set.hpp"
+#include "runtime/live_rules.hpp"
 #include "delivery/alert_delivery.hpp"
 
 namespace sigflow {
@@ -25,7 +26,7 @@ struct EngineCounts {
 class EventProcessor {
  public:
   // `delivery` may be null: alerts are then only returned (Kafka mode without sinks, benchmarks).
-  EventProcessor(std::shared_ptr<const rules::CompiledRuleSet> rules, delivery::AlertDelivery* delivery, Metrics& metrics);
+  EventProcessor(LiveRules& rules, delivery::AlertDelivery* delivery, Metrics& metrics);
 
   // The alerts admitted for `event`, already in their sinks' outboxes, or the first error:
   // evaluation (logged and counted) or outbox (outbox.io, outbox.full at shutdown).
@@ -36,6 +37,8 @@ class EventProcessor {
   const EngineCounts& counts() const { return counts_; }
 
  private:
+  LiveRules& live_;
+  std::uint64_t version_ = 0;  // of rules_
   std::shared_ptr<const rules::CompiledRuleSet> rules_;
   delivery::AlertDelivery* delivery_;
   Metrics& metrics_;

@@ -27,31 +27,31 @@ namespace asio = boost::asio;
 using Clock = std::chrono::steady_clock;
 
 struct StandaloneRuntime::Impl final : PushReceiver {
-  Impl(const AppConfig& config, std::shared_ptr<const rules::CompiledRuleSet> rules,
-       std::vector<std::unique_ptr<Source>> sources, std::unique_ptr<delivery::AlertDelivery> delivery, Metrics& metrics,
-       EventPublisher* external)
+  Impl(const AppConfig& config, LiveRules* rules, std::vector<std::unique_ptr<Source>> sources,
+       std::unique_ptr<delivery::AlertDelivery> delivery, Metrics& metrics, EventPublisher* external, std::vector<AdminRoute> admin_routes)
       : config(config),
-        rules(std::move(rules)),
+        rules(rules),
         sources(std::move(sources)),
         delivery(std::move(delivery)),
         metrics(metrics),
+        admin_routes(std::move(admin_routes)),
         bus(config.bus_capacity),
-        processor(this->rules, this->delivery.get(), metrics),
         publisher(external != nullptr ? *external : static_cast<EventPublisher&>(bus)),
         has_engine(external == nullptr),
         pool(config.fetch_workers),
         log(logger("runtime")) {
-    this->metrics.rules_loaded(this->rules ? static_cast<double>(this->rules->rules().size()) : 0);
+    if (rules != nullptr) processor.emplace(*rules, this->delivery.get(), metrics);
     for (const auto& s : this->sources) this->metrics.add_source(s->spec().id);
   }
 
   const AppConfig& config;
-  std::shared_ptr<const rules::CompiledRuleSet> rules;
+  LiveRules* rules;  // null for `sigflow connect`
   std::vector<std::unique_ptr<Source>> sources;
   std::unique_ptr<delivery::AlertDelivery> delivery;  // null for `sigflow connect`
   Metrics& metrics;
+  std::vector<AdminRoute> admin_routes;
   InProcessBus bus;
-  EventProcessor processor;  // used by the engine thread only
+  std::optional<EventProcessor> processor;  // with rules; used by the engine thread only
   EventPublisher& publisher;  // where sources hand events: the bus, or Kafka
   const bool has_engine;
   asio::thread_pool pool;
@@ -194,7 +194,7 @@ struct StandaloneRuntime::Impl final : PushReceiver {
       metrics.bus_depth(static_cast<double>(bus.depth()));
       // Failures are logged and counted. An evaluation error is final (the same event fails
       // again); an alert that did not reach its outbox keeps the event uncommitted instead.
-      auto processed = processor.process(message->event);
+      auto processed = processor->process(message->event);
       bus.done(*message, processed.ok() || !processed.error().code.starts_with("outbox."));
     }
     metrics.bus_depth(0);
@@ -207,7 +207,7 @@ struct StandaloneRuntime::Impl final : PushReceiver {
     if (engine.joinable()) engine.join();
     std::size_t undelivered = 0;
     if (delivery) {
-      (void)processor.sync_outbox();
+      (void)processor->sync_outbox();
       undelivered = delivery->drain(config.drain_timeout);
       delivery->stop();
     }
@@ -216,7 +216,7 @@ struct StandaloneRuntime::Impl final : PushReceiver {
     stats.undelivered = undelivered;
     stats.dead_lettered = delivery ? delivery->dead_lettered() : 0;
     if (delivery && !delivery->durable()) stats.sink_errors += undelivered;  // lost with the process
-    stats.add(processor.counts());
+    if (processor) stats.add(processor->counts());
     stats.seconds = std::chrono::duration<double>(Clock::now() - started).count();
     return stats;
   }
@@ -228,10 +228,10 @@ struct StandaloneRuntime::Impl final : PushReceiver {
   }
 };
 
-StandaloneRuntime::StandaloneRuntime(const AppConfig& config, std::shared_ptr<const rules::CompiledRuleSet> rules,
-                                     std::vector<std::unique_ptr<Source>> sources,
-                                     std::unique_ptr<delivery::AlertDelivery> delivery, Metrics& metrics, EventPublisher* publisher)
-    : impl_(std::make_unique<Impl>(config, std::move(rules), std::move(sources), std::move(delivery), metrics, publisher)) {}
+StandaloneRuntime::StandaloneRuntime(const AppConfig& config, LiveRules* rules, std::vector<std::unique_ptr<Source>> sources,
+                                     std::unique_ptr<delivery::AlertDelivery> delivery, Metrics& metrics, EventPublisher* publisher,
+                                     std::vector<AdminRoute> admin_routes)
+    : impl_(std::make_unique<Impl>(config, rules, std::move(sources), std::move(delivery), metrics, publisher, std::move(admin_routes))) {}
 
 StandaloneRuntime::~StandaloneRuntime() {
   impl_->bus.close();
@@ -260,9 +260,9 @@ Result<RunStats> StandaloneRuntime::run_until_stopped() {
   asio::io_context io;
   auto guard = asio::make_work_guard(io);
 
-  HttpServerHandler outbox;
-  if (m.delivery) outbox = [&d = *m.delivery](const HttpServerRequest& r) { return d.handle_admin(r); };
-  auto admin = start_admin_endpoint(m.config.admin, m.metrics, m.stopping, outbox);
+  auto routes = m.admin_routes;
+  if (m.delivery) routes.push_back({"/outbox", [&d = *m.delivery](const HttpServerRequest& r) { return d.handle_admin(r); }});
+  auto admin = start_admin_endpoint(m.config.admin, m.metrics, m.stopping, std::move(routes));
   if (!admin) return admin.error();
 
   // Push sources (webhooks) listen from here on; one that cannot is a start-up error.

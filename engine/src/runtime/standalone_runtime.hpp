@@ -19,7 +19,9 @@
 #include "config/app_config.hpp"
 #include "metrics/metrics.hpp"
 #include "rules/rule_set.hpp"
+#include "runtime/admin_endpoint.hpp"
 #include "runtime/event_processor.hpp"
+#include "runtime/live_rules.hpp"
 #include "sigflow/bus.hpp"
 #include "sigflow/source.hpp"
 
@@ -53,10 +55,11 @@ struct RunStats {
 class StandaloneRuntime {
  public:
   // With `publisher` (Kafka mode of `sigflow connect`), sources hand their events to it
-  // instead of the in-process bus, and no engine thread runs.
-  StandaloneRuntime(const AppConfig& config, std::shared_ptr<const rules::CompiledRuleSet> rules,
-                    std::vector<std::unique_ptr<Source>> sources, std::unique_ptr<delivery::AlertDelivery> delivery,
-                    Metrics& metrics, EventPublisher* publisher = nullptr);
+  // instead of the in-process bus, and no engine thread runs. `rules` is null for `sigflow
+  // connect`. `admin_routes` join /outbox on the admin endpoint (the reloader's).
+  StandaloneRuntime(const AppConfig& config, LiveRules* rules, std::vector<std::unique_ptr<Source>> sources,
+                    std::unique_ptr<delivery::AlertDelivery> delivery, Metrics& metrics, EventPublisher* publisher = nullptr,
+                    std::vector<AdminRoute> admin_routes = {});
   ~StandaloneRuntime();
   StandaloneRuntime(const StandaloneRuntime&) = delete;
   StandaloneRuntime& operator=(const StandaloneRuntime&) = delete;

@@ -18,8 +18,12 @@ namespace asio = boost::asio;
 namespace {
 
 std::atomic<int> early_signal{0};
+std::atomic<bool> early_hangup{false};
 
-extern "C" void remember_signal(int sig) { early_signal.store(sig); }
+extern "C" void remember_signal(int sig) {
+  if (sig == SIGHUP) early_hangup.store(true);
+  else early_signal.store(sig);
+}
 
 }  // namespace
 
@@ -29,7 +33,10 @@ void catch_stop_signals_early() {
   sigemptyset(&action.sa_mask);
   sigaction(SIGINT, &action, nullptr);
   sigaction(SIGTERM, &action, nullptr);
+  sigaction(SIGHUP, &action, nullptr);
 }
+
+bool take_early_hangup() { return early_hangup.exchange(false); }
 
 struct StopSignals::Impl {
   asio::io_context io;

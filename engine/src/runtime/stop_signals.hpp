@@ -11,8 +11,12 @@ namespace sigflow {
 
 // Catches SIGINT/SIGTERM from now on (start-up: loading config, compiling rules), so that a
 // stop request before StopSignals exists is not fatal: the StopSignals made later acts on it
-// at once. Call it first thing in a long-running command.
+// at once. SIGHUP is caught too (its default action would end the process): a RuleReloader
+// reloads for it once started, and processes without one ignore it. Call it first thing in a
+// long-running command.
 void catch_stop_signals_early();
+// Whether a SIGHUP arrived since catch_stop_signals_early(); clears it.
+bool take_early_hangup();
 
 class StopSignals {
  public:
