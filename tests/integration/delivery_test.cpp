@@ -436,9 +436,13 @@ TEST_F(Delivery, DeadLettersOfARunningEngineAreListedAndRequeuedThroughItsAdminE
            m.find(R"(sigflow_outbox_depth{sink="hook"} 0)") != std::string::npos;
   })) << p.err();
   EXPECT_EQ(test::http_get("127.0.0.1", admin, "/outbox").status, 401u);  // the token guards the listing too
-  const auto listed = test::http_request("GET", "127.0.0.1", admin, "/outbox", {{"Authorization", "Bearer adm-91c"}});
+  test::SimpleResponse listed;
+  // The sources' polls land at different times: wait until every alert was tried.
+  EXPECT_TRUE(eventually([&] {
+    listed = test::http_request("GET", "127.0.0.1", admin, "/outbox", {{"Authorization", "Bearer adm-91c"}});
+    return listed.body.find(R"({"sink":"hook","waiting":0,"dead_letters":4})") != std::string::npos;
+  })) << listed.body;
   EXPECT_EQ(listed.status, 200u);
-  EXPECT_NE(listed.body.find(R"({"sink":"hook","waiting":0,"dead_letters":4})"), std::string::npos) << listed.body;
   EXPECT_NE(listed.body.find(R"("reason":"http_422","response":"HTTP 422: unknown currency")"), std::string::npos) << listed.body;
   // `outbox list` reads next to the running engine.
   auto list = test::run_sigflow({"outbox", "list", "--config", config});
