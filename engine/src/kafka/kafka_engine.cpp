@@ -208,7 +208,10 @@ struct KafkaEngine::Impl : RdKafka::RebalanceCb {
       if (auto flushed = producer->flush(std::chrono::seconds(30)); !flushed) log->error("before revocation: {}", flushed.error().message);
       commit_acknowledged(/*sync=*/true, &revoked);
     }
-    for (int p : revoked) pending.erase(p);
+    for (int p : revoked) {
+      pending.erase(p);
+      metrics.kafka_lag_gone(kafka.topics.events, p);
+    }
     log->info("{} {} partitions", err == RdKafka::ERR__REVOKE_PARTITIONS ? "revoked" : "lost", partitions.size());
     if (std::unique_ptr<RdKafka::Error> e(c->incremental_unassign(partitions)); e) log->error("unassign failed: {}", e->str());
   }

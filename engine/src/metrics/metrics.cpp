@@ -62,6 +62,8 @@ Metrics::Metrics()
       kafka_commit_seconds_(BuildHistogram().Name("sigflow_kafka_commit_duration_seconds").Help("Time to commit consumer offsets.").Register(*registry_).Add({}, prometheus::Histogram::BucketBoundaries{0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5})),
       kafka_lag_(BuildGauge().Name("sigflow_kafka_consumer_lag").Help("Messages behind the end of each assigned partition.").Register(*registry_)),
       end_to_end_seconds_(BuildHistogram().Name("sigflow_end_to_end_latency_seconds").Help("From an event's Kafka timestamp to its alert produced.").Register(*registry_).Add({}, prometheus::Histogram::BucketBoundaries{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5})) {
+  // Known label values start at 0, so that increase() sees the first one.
+  for (const char* reason : {"invalid", "too_large", "evaluation", "outbox"}) kafka_dlq_.Add({{"reason", reason}});
   reloads_.Add({{"result", "success"}});
   reloads_.Add({{"result", "failure"}});
   BuildGauge().Name("sigflow_build_info").Help("Build information.").Register(*registry_).Add({{"version", std::string(kVersion)}}).Set(1);
@@ -152,6 +154,9 @@ void Metrics::kafka_produce_error() { kafka_produce_errors_.Increment(); }
 void Metrics::kafka_commit(double seconds) { kafka_commit_seconds_.Observe(seconds); }
 void Metrics::kafka_lag(const std::string& topic, int partition, double lag) {
   kafka_lag_.Add({{"topic", topic}, {"partition", std::to_string(partition)}}).Set(lag);
+}
+void Metrics::kafka_lag_gone(const std::string& topic, int partition) {
+  kafka_lag_.Remove(&kafka_lag_.Add({{"topic", topic}, {"partition", std::to_string(partition)}}));
 }
 void Metrics::end_to_end(double seconds) { end_to_end_seconds_.Observe(seconds); }
 

@@ -66,6 +66,8 @@ class Metrics {
   void kafka_produce_error();
   void kafka_commit(double seconds);
   void kafka_lag(const std::string& topic, int partition, double lag);
+  // A partition this engine no longer owns: its lag is another member's to report.
+  void kafka_lag_gone(const std::string& topic, int partition);
   void end_to_end(double seconds);  // event CreateTime -> its alert produced
 
   std::string serialize() const;  // Prometheus text exposition format 0.0.4

@@ -199,6 +199,21 @@ TEST_F(AppConfigTest, AdminListenMustBeAnIpAddress) {
   EXPECT_EQ(v6.value->admin.host, "::1");
 }
 
+TEST_F(AppConfigTest, ReloadWatchesByDefaultAndTakesADebounceUpToAMinute) {
+  auto defaults = load("rules: [r.yaml]\n");
+  ASSERT_TRUE(defaults.value) << first_error(defaults);
+  EXPECT_TRUE(defaults.value->reload.watch);
+  EXPECT_EQ(defaults.value->reload.debounce, std::chrono::seconds(1));
+  auto set = load("rules: [r.yaml]\nreload:\n  watch: false\n  debounce: 250ms\n");
+  ASSERT_TRUE(set.value) << first_error(set);
+  EXPECT_FALSE(set.value->reload.watch);
+  EXPECT_EQ(set.value->reload.debounce, std::chrono::milliseconds(250));
+  EXPECT_EQ(first_error(load("rules: [r.yaml]\nreload:\n  debounce: 2m\n")),
+            file() + ":3:13: error: 'reload.debounce' must be a duration up to 1m, such as 1s");
+  EXPECT_NE(first_error(load("rules: [r.yaml]\nreload:\n  watch: yes\n")).find("true or false"), std::string::npos);
+  EXPECT_NE(first_error(load("rules: [r.yaml]\nreload:\n  poll: 1s\n")).find("unknown key 'poll' in 'reload'"), std::string::npos);
+}
+
 TEST_F(AppConfigTest, KafkaSectionPassesLibrdkafkaPropertiesThroughAndChecksItsOwnKeys) {
   auto r = load(R"(rules: [r.yaml]
 kafka:

@@ -34,6 +34,26 @@ TEST(RuleCompiler, CompilesAValidFile) {
   EXPECT_FALSE(has_errors(c.diagnostics));
 }
 
+// The hash a reload compares: the same files and rates hash the same; any byte or rate differs.
+TEST(RuleCompiler, TheRuleSetHashFollowsTheFilesAndTheCurrencyRates) {
+  sigflow::test::TempDir dir;
+  auto a = compile_text(dir, kValid);
+  ASSERT_TRUE(a.set) << rendered(a.diagnostics);
+  EXPECT_EQ(a.set->hash().size(), 16u);
+  EXPECT_EQ(a.set->files(), std::vector<std::string>{a.file});
+  auto sources = load_rule_files({a.file});
+  ASSERT_TRUE(sources.value);
+  EXPECT_EQ(rule_set_hash(*sources.value, {}), a.set->hash());
+  CompileOptions other_rates;
+  other_rates.rates["CNY"] = 0.5;
+  EXPECT_NE(rule_set_hash(*sources.value, other_rates), a.set->hash());
+  auto b = compile_text(dir, std::string(kValid) + "\n");
+  ASSERT_TRUE(b.set);
+  EXPECT_NE(b.set->hash(), a.set->hash());
+  auto c = compile_text(dir, kValid);
+  EXPECT_EQ(c.set->hash(), a.set->hash());
+}
+
 struct BadCase {
   const char* name;
   std::string yaml;
