@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <csignal>
+#include <filesystem>
 #include <iostream>
 #include <map>
 #include <set>
@@ -15,6 +16,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "sigflow/event.hpp"
 #include "support/demo_alerts.hpp"
 #include "support/http_server.hpp"
 #include "support/process.hpp"
@@ -368,6 +370,106 @@ TEST(KafkaSink, DeliversEveryAlertToItsTopicKeyedWithItsIdHeader) {
     alerts.push_back(std::move(*alert));
   }
   test::expect_demo_alerts(alerts);
+}
+
+// Sample names in a Prometheus text exposition (`name{labels} value` or `name value`).
+std::set<std::string> exported_names(const std::string& exposition) {
+  std::set<std::string> names;
+  for (const auto& line : test::lines_of(exposition)) {
+    if (line.empty() || line[0] == '#') continue;
+    names.insert(line.substr(0, line.find_first_of("{ ")));
+  }
+  return names;
+}
+
+// Every `sigflow_…` metric name a file refers to (PromQL inside JSON or YAML).
+std::set<std::string> referenced_names(const std::string& text) {
+  std::set<std::string> names;
+  for (std::size_t at = text.find("sigflow_"); at != std::string::npos; at = text.find("sigflow_", at + 1)) {
+    if (at > 0 && (std::isalnum(static_cast<unsigned char>(text[at - 1])) || text[at - 1] == '_')) continue;
+    std::size_t end = at;
+    while (end < text.size() && (std::islower(static_cast<unsigned char>(text[end])) || std::isdigit(static_cast<unsigned char>(text[end])) || text[end] == '_')) ++end;
+    names.insert(text.substr(at, end - at));
+  }
+  return names;
+}
+
+// The Grafana dashboard and the self-alerts refer only to metrics that sigflow exports: checked
+// against the live /metrics of a connector and an engine whose run creates every labelled series
+// they use (polls, alerts, a suppressed repeat, a refused webhook, a dead letter, consumer lag).
+TEST_F(KafkaPipeline, TheDashboardAndSelfAlertsUseOnlyMetricsTheProcessesExport) {
+  std::filesystem::create_directories(dir_ / "rules");
+  test::write_file(dir_ / "rules" / "probe.yaml", R"(schema_version: 1
+rules:
+  - id: probe
+    signal: probe_signal
+    severity: warning
+    condition: title icontains "probe"
+    dedup: {key: "{title}", ttl: 1h}
+    summary: "{title}"
+)");
+  configure(brokers(), "", "", (dir_ / "rules").string());
+  test::TestHttpServer refuser;
+  refuser.route("/hook", {400, "text/plain", "refused"});
+  test::write_file(config_, test::read_file(config_) + fmt::format("sinks:\n  - {{id: refused, type: webhook, url: '{}'}}\n", refuser.url("/hook")));
+  produce_raw(topic("events"), "junk", "this is not JSON", dir_);
+  for (const char* id : {"probe-1", "probe-2"}) {  // one title: the second is a repeat
+    Event e;
+    e.id = id;
+    e.source = "probe";
+    e.type = "sigflow.feed.item";
+    e.data.title = "probe market signal";
+    produce_raw(topic("events"), id, e.to_json(), dir_);
+  }
+  const std::map<std::string, std::string> admin{{"SIGFLOW_ADMIN_LISTEN", "127.0.0.1:0"}};
+  test::Process connect(SIGFLOW_BINARY, {"connect", "--config", config_}, admin);
+  test::Process engine(SIGFLOW_BINARY, {"run", "--config", config_}, admin);
+  const std::uint16_t connect_port = connect.wait_for_port("admin endpoint listening on http://127.0.0.1:");
+  const std::uint16_t engine_port = engine.wait_for_port("admin endpoint listening on http://127.0.0.1:");
+  ASSERT_NE(connect_port, 0) << connect.err();
+  ASSERT_NE(engine_port, 0) << engine.err();
+  std::string from_connect, from_engine;
+  bool provoked = false;
+  for (int i = 0; i < 300 && !provoked; ++i, std::this_thread::sleep_for(200ms)) {
+    from_connect = test::http_get("127.0.0.1", connect_port, "/metrics").body;
+    from_engine = test::http_get("127.0.0.1", engine_port, "/metrics").body;
+    provoked = from_connect.find(R"(sigflow_events_in_total{source="cloud-news"} 12)") != std::string::npos &&
+               from_engine.find(R"(sigflow_alerts_suppressed_total{rule="probe"} 1)") != std::string::npos &&
+               from_engine.find(R"(sigflow_kafka_dead_letters_total{reason="invalid"} 1)") != std::string::npos &&
+               from_engine.find(R"(sigflow_sink_dead_letters_total{reason="http_400",sink="refused"} 1)") != std::string::npos &&
+               from_engine.find("sigflow_kafka_consumer_lag{") != std::string::npos &&
+               from_engine.find("sigflow_events_processed_total 32") != std::string::npos;
+  }
+  ASSERT_TRUE(provoked) << "connector:\n" << from_connect << "\nengine:\n" << from_engine << "\n" << engine.err();
+
+  std::set<std::string> exported = exported_names(from_connect);
+  exported.merge(exported_names(from_engine));
+  for (const char* file : {"deploy/grafana/sigflow-dashboard.json", "deploy/prometheus/sigflow-alerts.yml"}) {
+    const auto used = referenced_names(test::read_file(test::source_dir() / file));
+    EXPECT_GE(used.size(), 10u) << file;
+    for (const auto& name : used) EXPECT_TRUE(exported.contains(name)) << file << " uses " << name << ", which no process exports";
+  }
+  // The engine reloads in Kafka mode too: a changed rule applies to the next message.
+  test::write_file(dir_ / "rules" / "probe.yaml", test::read_file(dir_ / "rules" / "probe.yaml") + "    labels: {reloaded: 'yes'}\n");
+  auto reloaded = test::http_request("POST", "127.0.0.1", engine_port, "/-/reload");
+  EXPECT_EQ(reloaded.status, 200u) << reloaded.body;
+  EXPECT_NE(reloaded.body.find(R"("result":"reloaded")"), std::string::npos) << reloaded.body;
+  Event later;
+  later.id = "probe-3";
+  later.source = "probe";
+  later.type = "sigflow.feed.item";
+  later.data.title = "another probe";
+  produce_raw(topic("events"), later.id, later.to_json(), dir_);
+  const auto alerts = await_messages(topic("alerts"), 2);
+  ASSERT_EQ(alerts.size(), 2u);
+  for (const auto& a : alerts) {  // partitions interleave: find each by its title
+    const bool after = a.find("another probe") != std::string::npos;
+    EXPECT_EQ(a.find(R"("labels":{"reloaded":"yes"})") != std::string::npos, after) << a;
+  }
+  connect.signal(SIGTERM);
+  engine.signal(SIGTERM);
+  EXPECT_EQ(connect.wait(30s), 0) << connect.err();
+  EXPECT_EQ(engine.wait(60s), 0) << engine.err();
 }
 
 }  // namespace
