@@ -15,6 +15,11 @@
 # /etc/sigflow/deploy/<name>/) resolve the same way in a checkout and in a container.
 # State (source memory and the alert outbox) goes to the /var/lib/sigflow volume.
 # deploy/compose and deploy/k8s show Kafka mode with this image.
+#
+# Size: about 159 MB uncompressed: debian:12-slim (75 MB), the runtime libraries (72 MB, ICU
+# 36 MB and Vectorscan 13 MB the largest), the binary (10 MB) and the config and rules (0.1 MB).
+# Measured without a Docker engine, on a Debian 12 minbase root made slim the way the official
+# image is, with setup-debian.sh --runtime, curl and the stripped release binary installed.
 
 FROM debian:12 AS build
 # The package script alone first: the dependency layer is rebuilt only when it changes.

@@ -15,9 +15,11 @@ TEST_PKGS=(
   libgtest-dev libgmock-dev libbenchmark-dev python3 curl clang-14 libclang-rt-14-dev
   default-jre-headless maven kcat openssl
 )
+# RocksDB is linked statically (Debian's CMake package exports librocksdb.a); libsnappy is the
+# compression library it needs at run time.
 RUNTIME_PKGS=(
   ca-certificates libsimdjson14 librdkafka++1 libprometheus-cpp-core1.0 libvectorscan5 libre2-9
-  libyaml-cpp0.7 libxml2 libcurl4 libopencc1.1 opencc libicu72 librocksdb7.8 libspdlog1.10 libfmt9 libssl3
+  libyaml-cpp0.7 libxml2 libcurl4 libopencc1.1 opencc libicu72 libsnappy1v5 libspdlog1.10 libfmt9 libssl3
 )
 
 case "${1:-all}" in
