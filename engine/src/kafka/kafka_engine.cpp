@@ -303,18 +303,24 @@ Result<RunStats> KafkaEngine::run_until_stopped() {
     }
   }
   m.metrics.set_ready(false);
+  // The rest of the shutdown (outputs acknowledged, offsets committed, deliveries) ends within
+  // drain_timeout; what is not acknowledged by then is not committed and is processed again.
+  const auto deadline = Clock::now() + m.config.drain_timeout;
+  const auto remaining = [&deadline] {
+    return std::max(std::chrono::milliseconds(0), std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()));
+  };
   if (m.kafka.exactly_once) {
     if (!failure) {
       if (auto committed = m.commit_transaction(); !committed) failure = committed.error();
     }
     std::unique_ptr<RdKafka::Error>(m.producer->handle().abort_transaction(10000));  // the empty one just begun
   } else {
-    if (auto flushed = m.producer->flush(std::chrono::seconds(30)); !flushed && !failure) failure = flushed.error();
+    if (auto flushed = m.producer->flush(remaining()); !flushed && !failure) failure = flushed.error();
     m.commit_acknowledged(/*sync=*/true);
   }
   m.consumer->close();
   (void)m.processor.sync_outbox();
-  const std::size_t undelivered = m.delivery->drain(m.config.drain_timeout);
+  const std::size_t undelivered = m.delivery->drain(remaining());
   m.delivery->stop();
   if (*admin) (*admin)->stop();
   if (failure) return *failure;

@@ -10,6 +10,7 @@
 #include <condition_variable>
 #include <cstdio>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <thread>
 
@@ -64,6 +65,8 @@ struct StandaloneRuntime::Impl final : PushReceiver {
   RunStats stats;
   std::thread engine;
   std::atomic<bool> stopping{false};
+  // Set when a stop is requested: the shutdown, deliveries included, ends by then.
+  std::optional<Clock::time_point> stop_deadline;
   std::mutex stop_mutex;
   std::condition_variable stop_cv;
   bool stop_requested = false;
@@ -208,7 +211,9 @@ struct StandaloneRuntime::Impl final : PushReceiver {
     std::size_t undelivered = 0;
     if (delivery) {
       (void)processor->sync_outbox();
-      undelivered = delivery->drain(config.drain_timeout);
+      auto budget = config.drain_timeout;  // --once: deliveries get the whole drain_timeout
+      if (stop_deadline) budget = std::max(std::chrono::milliseconds(0), std::chrono::duration_cast<std::chrono::milliseconds>(*stop_deadline - Clock::now()));
+      undelivered = delivery->drain(budget);
       delivery->stop();
     }
     metrics.set_ready(false);
@@ -309,6 +314,7 @@ Result<RunStats> StandaloneRuntime::run_until_stopped() {
     m.stop_cv.wait(lock, [&] { return m.stop_requested; });
   }
   m.stopping.store(true);
+  m.stop_deadline = Clock::now() + m.config.drain_timeout;
   if (m.delivery) m.delivery->begin_shutdown(m.config.drain_timeout);  // before push sources wait on a full bus
   asio::post(io, [&] {
     for (auto& t : timers) t->cancel();
