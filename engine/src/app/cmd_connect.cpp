@@ -1,5 +1,5 @@
 // sigflow connect --config FILE [--once] | --list-types: run the sources alone; events go to
-// stdout as CloudEvents JSON lines (to Kafka once that transport exists).
+// stdout as CloudEvents JSON lines, or to the events topic in Kafka mode.
 #include <CLI/CLI.hpp>
 
 #include <fmt/format.h>

@@ -55,6 +55,7 @@ struct KafkaEngine::Impl : RdKafka::RebalanceCb {
   std::map<int, std::int64_t> txn_offsets;
   Clock::time_point txn_started;
   std::atomic<bool> stopping{false};
+  std::atomic<Clock::rep> stop_requested_at{0};  // steady clock ticks; 0: not yet
   std::size_t events = 0;
   std::size_t dead_letters = 0;
 
@@ -156,6 +157,13 @@ struct KafkaEngine::Impl : RdKafka::RebalanceCb {
 
   bool paused = false;
 
+  void request_stop() {
+    Clock::rep none = 0;
+    stop_requested_at.compare_exchange_strong(none, Clock::now().time_since_epoch().count());
+    stopping = true;
+    delivery->begin_shutdown(config.drain_timeout);  // the loop may be waiting for room in a full outbox
+  }
+
   // Backpressure: with kafka.max_unacknowledged outputs waiting for the cluster (slow or
   // unreachable), the assigned partitions are paused; consume() keeps serving rebalances and
   // the poll interval meanwhile, and fetching resumes below half of it.
@@ -223,10 +231,7 @@ KafkaEngine::KafkaEngine(const AppConfig& config, LiveRules& rules, std::unique_
 
 KafkaEngine::~KafkaEngine() = default;
 
-void KafkaEngine::request_stop() {
-  impl_->stopping = true;
-  impl_->delivery->begin_shutdown(impl_->config.drain_timeout);
-}
+void KafkaEngine::request_stop() { impl_->request_stop(); }
 
 Result<RunStats> KafkaEngine::run_until_stopped() {
   Impl& m = *impl_;
@@ -267,10 +272,7 @@ Result<RunStats> KafkaEngine::run_until_stopped() {
   auto admin = start_admin_endpoint(m.config.admin, m.metrics, m.stopping, std::move(routes));
   if (!admin) return admin.error();
 
-  StopSignals signals("committing and leaving the consumer group", [&m] {
-    m.stopping = true;
-    m.delivery->begin_shutdown(m.config.drain_timeout);  // the loop may be waiting for room in a full outbox
-  });
+  StopSignals signals("committing and leaving the consumer group", [&m] { m.request_stop(); });
 
   m.log->info("consuming {} as group {} ({} rules); alerts to {}, dead letters to {}{}", m.kafka.topics.events, group,
               m.rules.current()->rules().size(), m.kafka.topics.alerts, m.kafka.topics.dlq,
@@ -303,9 +305,11 @@ Result<RunStats> KafkaEngine::run_until_stopped() {
     }
   }
   m.metrics.set_ready(false);
-  // The rest of the shutdown (outputs acknowledged, offsets committed, deliveries) ends within
-  // drain_timeout; what is not acknowledged by then is not committed and is processed again.
-  const auto deadline = Clock::now() + m.config.drain_timeout;
+  // The shutdown (outputs acknowledged, offsets committed, deliveries) ends within drain_timeout
+  // of the stop request; what is not acknowledged by then is not committed and is processed
+  // again. (Stopped by a failure: from now.)
+  const Clock::rep requested = m.stop_requested_at.load();
+  const auto deadline = (requested != 0 ? Clock::time_point(Clock::duration(requested)) : Clock::now()) + m.config.drain_timeout;
   const auto remaining = [&deadline] {
     return std::max(std::chrono::milliseconds(0), std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()));
   };

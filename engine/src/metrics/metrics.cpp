@@ -66,6 +66,7 @@ Metrics::Metrics()
   for (const char* reason : {"invalid", "too_large", "evaluation", "outbox"}) kafka_dlq_.Add({{"reason", reason}});
   reloads_.Add({{"result", "success"}});
   reloads_.Add({{"result", "failure"}});
+  reload_success_.Set(1);  // no reload has failed (and `sigflow connect` has no rules to reload)
   BuildGauge().Name("sigflow_build_info").Help("Build information.").Register(*registry_).Add({{"version", std::string(kVersion)}}).Set(1);
 }
 

@@ -50,7 +50,10 @@ std::map<std::string, std::string> restart_sections(const std::string& file) {
       const std::string key = kv.first.Scalar();
       if (key == "rules" || key == "currency_rates" || key == "reload") continue;
       YAML::Node value = YAML::Clone(kv.second);
-      if (key == "log" && value.IsMap()) value.remove("level");
+      if (key == "log" && value.IsMap()) {
+        value.remove("level");
+        if (value.size() == 0) continue;  // a log section with only a level is reloadable
+      }
       YAML::Emitter out;
       out << value;
       sections[key] = out.c_str();
@@ -242,8 +245,9 @@ struct RuleReloader::Impl {
       inotify_rm_watch(inotify->native_handle(), it->first);
       it = watched.erase(it);
     }
-    for (const auto& [dir, target] : targets) {
-      if (std::any_of(watched.begin(), watched.end(), [&](const auto& w) { return w.second == dir; })) continue;
+    for (const auto& target : targets) {
+      const std::string& dir = target.first;
+      if (std::any_of(watched.begin(), watched.end(), [&dir](const auto& w) { return w.second == dir; })) continue;
       const int wd = inotify_add_watch(inotify->native_handle(), dir.c_str(), kWatchMask);
       if (wd < 0) {
         log->warn("cannot watch {} for changes ({}); reload with SIGHUP or POST /-/reload", dir, std::strerror(errno));
