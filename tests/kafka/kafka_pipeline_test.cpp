@@ -472,5 +472,29 @@ rules:
   EXPECT_EQ(engine.wait(60s), 0) << engine.err();
 }
 
+
+// A delivery Kafka finally refuses (here: a topic that does not exist) is final for the
+// connector's producer: it stops with the error and exit code 1, so that its supervisor
+// restarts it, and its source state does not advance past what Kafka acknowledged.
+TEST_F(KafkaPipeline, AConnectorWhoseEventsKafkaRefusesStopsWithTheError) {
+  std::string yaml = test::read_file(config_);
+  const std::string events = fmt::format("events: {}.events", prefix_);
+  yaml.replace(yaml.find(events), events.size(), fmt::format("events: {}.missing", prefix_));
+  yaml.replace(yaml.find("  session.timeout.ms"), 0, "  message.timeout.ms: 3000\n");
+  test::write_file(config_, yaml);
+  test::Process connect(SIGFLOW_BINARY, {"connect", "--config", config_});
+  const auto code = connect.wait(60s);
+  ASSERT_TRUE(code.has_value()) << "the connector did not stop\n" << connect.err();
+  EXPECT_EQ(*code, 1) << connect.err();
+  EXPECT_NE(connect.err().find(fmt::format("error: delivery to {}.missing failed", prefix_)), std::string::npos) << connect.err();
+  EXPECT_NE(connect.err().find("a restart resumes from the last events Kafka acknowledged"), std::string::npos) << connect.err();
+  EXPECT_NE(connect.err().find("sigflow connect: 3 sources"), std::string::npos) << connect.err();
+  // Nothing was remembered as delivered: on the real topic, every item goes out.
+  test::write_file(config_, yaml.replace(yaml.find(fmt::format("events: {}.missing", prefix_)), events.size() + 1, events));
+  auto again = test::run_sigflow({"connect", "--config", config_, "--once"});
+  EXPECT_EQ(again.code, 0) << again.err;
+  EXPECT_NE(again.err.find("30 events to Kafka"), std::string::npos) << again.err;
+}
+
 }  // namespace
 }  // namespace sigflow

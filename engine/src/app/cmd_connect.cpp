@@ -2,6 +2,10 @@
 // stdout as CloudEvents JSON lines, or to the events topic in Kafka mode.
 #include <CLI/CLI.hpp>
 
+#include <atomic>
+#include <optional>
+#include <thread>
+
 #include <fmt/format.h>
 
 #include "app/commands.hpp"
@@ -11,6 +15,7 @@
 #include "kafka/kafka_producer.hpp"
 #include "runtime/standalone_runtime.hpp"
 #include "runtime/stop_signals.hpp"
+#include "sigflow/log.hpp"
 
 namespace sigflow::app {
 namespace {
@@ -87,12 +92,36 @@ Command add_connect_command(CLI::App& app) {
       summarize(stats);
       return stats.failed_sources.empty() && stats.sink_errors == 0 ? kExitOk : kExitFailure;
     }
+    // A failed Kafka delivery is final for this producer (nothing behind it can be acknowledged),
+    // so the connector stops, like the engine: a restart resumes from the committed source state.
+    std::atomic<bool> running{true};
+    std::optional<std::string> kafka_failure;
+    std::thread watchdog;
+    if (producer) {
+      watchdog = std::thread([&] {
+        while (running.load()) {
+          if (auto f = producer->failure()) {
+            kafka_failure = *f;
+            logger("connect")->error("stopping: {}; a restart resumes from the last events Kafka acknowledged", *f);
+            runtime.request_stop();
+            return;
+          }
+          std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        }
+      });
+    }
     auto stats = runtime.run_until_stopped();
+    running = false;
+    if (watchdog.joinable()) watchdog.join();
     if (!stats) {
       fmt::print(stderr, "error: {}\n", stats.error().message);
       return kExitUsage;
     }
     summarize(*stats);
+    if (kafka_failure) {
+      fmt::print(stderr, "error: {}\n", *kafka_failure);
+      return kExitFailure;
+    }
     return stats->sink_errors == 0 ? kExitOk : kExitFailure;
   };
 }
