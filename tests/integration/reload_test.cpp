@@ -202,8 +202,12 @@ TEST(Reload, RuleChangesSwitchOverWhileEventsFlowAndABrokenFileKeepsTheRunningSe
     auto it = by_event.find(accepted[i]);
     ASSERT_NE(it, by_event.end()) << "event " << accepted[i] << " has no alert";
     ASSERT_EQ(it->second.size(), 1u) << "event " << accepted[i];
-    if (i < before_change) EXPECT_EQ(it->second[0], "sig_a") << "event " << accepted[i];
-    if (i >= after_change) EXPECT_EQ(it->second[0], "sig_b") << "event " << accepted[i];
+    if (i < before_change) {
+      EXPECT_EQ(it->second[0], "sig_a") << "event " << accepted[i];
+    }
+    if (i >= after_change) {
+      EXPECT_EQ(it->second[0], "sig_b") << "event " << accepted[i];
+    }
   }
   EXPECT_GE(accepted.size(), 70u);
 }
