@@ -34,7 +34,7 @@ std::string rule_file(const std::string& id, const std::string& signal, const st
 
 // Replaces a file the way editors and ConfigMaps do: write aside, then rename over it.
 void replace_file(const std::filesystem::path& path, const std::string& content) {
-  const auto aside = path.parent_path() / ("." + path.filename().string() + ".tmp");
+  const auto aside = path.parent_path() / fmt::format(".{}.tmp", path.filename().string());
   test::write_file(aside, content);
   std::filesystem::rename(aside, path);
 }
