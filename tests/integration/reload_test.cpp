@@ -244,6 +244,35 @@ TEST(Reload, AdminTokenGuardsReloadAndRulesAndWatchingCanBeTurnedOff) {
   EXPECT_EQ(p.err().find("s3cret-token"), std::string::npos);
 }
 
+// A Kubernetes ConfigMap volume: each file is a link into `..data`, itself a link to a
+// timestamped directory that the kubelet replaces by renaming a new `..data` over the old one.
+// No rule file is written in place, yet the engine reloads.
+TEST(Reload, AConfigMapStyleSwapOfTheDataLinkReloads) {
+  namespace fs = std::filesystem;
+  test::TempDir dir;
+  const auto rules = dir / "rules";
+  fs::create_directories(rules / "..2026_11_24_v1");
+  test::write_file(rules / "..2026_11_24_v1" / "switch.yaml", rule_file("switch_a", "sig_a", "alpha"));
+  fs::create_directory_symlink("..2026_11_24_v1", rules / "..data");
+  fs::create_symlink("..data/switch.yaml", rules / "switch.yaml");
+  test::write_file(dir / "sigflow.yaml", config_yaml(""));
+  test::Process p(SIGFLOW_BINARY, {"run", "--config", (dir / "sigflow.yaml").string()});
+  const std::uint16_t admin = p.wait_for_port("admin endpoint listening on http://127.0.0.1:");
+  ASSERT_NE(admin, 0) << p.err();
+  const std::string before = rules_hash(admin);
+  ASSERT_FALSE(before.empty());
+
+  fs::create_directories(rules / "..2026_11_24_v2");
+  test::write_file(rules / "..2026_11_24_v2" / "switch.yaml", rule_file("switch_b", "sig_b", "beta"));
+  fs::create_directory_symlink("..2026_11_24_v2", rules / "..data_tmp");
+  fs::rename(rules / "..data_tmp", rules / "..data");  // the kubelet's atomic swap
+  fs::remove_all(rules / "..2026_11_24_v1");
+  EXPECT_NE(await_new_hash(admin, before), before) << p.err();
+  EXPECT_NE(test::http_get("127.0.0.1", admin, "/rules").body.find(R"("id":"switch_b")"), std::string::npos);
+  p.signal(SIGTERM);
+  EXPECT_EQ(p.wait(30s), 0) << p.err();
+}
+
 // SIGTERM while four clients push as fast as they can: sigflow stops accepting, drains and
 // exits 0, and every event it acknowledged has its alert in the sink.
 TEST(Shutdown, SigtermDuringLoadDeliversEveryAcceptedEvent) {
