@@ -5,6 +5,7 @@
 #include <atomic>
 #include <deque>
 #include <map>
+#include <optional>
 
 #include <unistd.h>
 
@@ -34,7 +35,7 @@ struct PendingOffset {
 
 }  // namespace
 
-struct KafkaEngine::Impl : RdKafka::RebalanceCb {
+struct KafkaEngine::Impl : RdKafka::RebalanceCb, RdKafka::OffsetCommitCb {
   Impl(const AppConfig& config, LiveRules& rules, std::unique_ptr<delivery::AlertDelivery> delivery, Metrics& metrics,
        std::vector<AdminRoute> admin_routes)
       : config(config), kafka(*config.kafka), rules(rules), delivery(std::move(delivery)), metrics(metrics),
@@ -149,6 +150,7 @@ struct KafkaEngine::Impl : RdKafka::RebalanceCb {
     }
     if (offsets.empty()) return;
     const auto t0 = Clock::now();
+    if (!sync && !async_commit_started) async_commit_started = t0;  // timed when its result arrives
     const RdKafka::ErrorCode rc = sync ? consumer->commitSync(offsets) : consumer->commitAsync(offsets);
     if (sync) metrics.kafka_commit(std::chrono::duration<double>(Clock::now() - t0).count());
     if (rc != RdKafka::ERR_NO_ERROR) log->warn("offset commit failed (the messages will be processed again): {}", RdKafka::err2str(rc));
@@ -156,6 +158,18 @@ struct KafkaEngine::Impl : RdKafka::RebalanceCb {
   }
 
   bool paused = false;
+  std::optional<Clock::time_point> async_commit_started;
+
+  // The result of an asynchronous commit, served by consume() on the engine thread.
+  void offset_commit_cb(RdKafka::ErrorCode err, std::vector<RdKafka::TopicPartition*>&) override {
+    if (async_commit_started) {
+      metrics.kafka_commit(std::chrono::duration<double>(Clock::now() - *async_commit_started).count());
+      async_commit_started.reset();
+    }
+    if (err != RdKafka::ERR_NO_ERROR && err != RdKafka::ERR__NO_OFFSET) {
+      log->warn("offset commit failed (the messages will be processed again): {}", RdKafka::err2str(err));
+    }
+  }
 
   void request_stop() {
     Clock::rep none = 0;
@@ -262,6 +276,7 @@ Result<RunStats> KafkaEngine::run_until_stopped() {
   if (!conf) return conf.error();
   std::string err;
   if ((*conf)->set("rebalance_cb", static_cast<RdKafka::RebalanceCb*>(&m), err) != RdKafka::Conf::CONF_OK) return make_error("kafka.config", err);
+  if ((*conf)->set("offset_commit_cb", static_cast<RdKafka::OffsetCommitCb*>(&m), err) != RdKafka::Conf::CONF_OK) return make_error("kafka.config", err);
   m.consumer.reset(RdKafka::KafkaConsumer::create(conf->get(), err));
   if (!m.consumer) return make_error("kafka.client", fmt::format("cannot create a Kafka consumer: {}", err));
   if (auto rc = m.consumer->subscribe({m.kafka.topics.events}); rc != RdKafka::ERR_NO_ERROR) {
