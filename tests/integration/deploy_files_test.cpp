@@ -85,9 +85,8 @@ TEST(DeployFiles, TheKubernetesRulesConfigMapCarriesEveryRuleFile) {
 }
 
 test::RunResult promtool(const std::vector<std::string>& args) {
-  test::Process p((test::source_dir() / "deploy/prometheus/promtool.sh").string(), args);
-  const auto code = p.wait(std::chrono::minutes(5));  // the first call downloads the package
-  return {code.value_or(-1), p.out(), p.err()};
+  // The first call downloads the package.
+  return test::run_program((test::source_dir() / "deploy/prometheus/promtool.sh").string(), args, {}, std::chrono::minutes(5));
 }
 
 TEST(DeployFiles, PromtoolAcceptsTheScrapeConfigsAndTheSelfAlertsAndTheirTestsPass) {

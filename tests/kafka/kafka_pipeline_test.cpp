@@ -413,14 +413,17 @@ rules:
   refuser.route("/hook", {400, "text/plain", "refused"});
   test::write_file(config_, test::read_file(config_) + fmt::format("sinks:\n  - {{id: refused, type: webhook, url: '{}'}}\n", refuser.url("/hook")));
   produce_raw(topic("events"), "junk", "this is not JSON", dir_);
-  for (const char* id : {"probe-1", "probe-2"}) {  // one title: the second is a repeat
+  // An event straight onto the events topic, as a connector would produce it.
+  auto produce_probe = [&](const std::string& id, const std::string& title) {
     Event e;
     e.id = id;
     e.source = "probe";
     e.type = "sigflow.feed.item";
-    e.data.title = "probe market signal";
+    e.data.title = title;
     produce_raw(topic("events"), id, e.to_json(), dir_);
-  }
+  };
+  produce_probe("probe-1", "probe market signal");
+  produce_probe("probe-2", "probe market signal");  // one title: a repeat
   const std::map<std::string, std::string> admin{{"SIGFLOW_ADMIN_LISTEN", "127.0.0.1:0"}};
   test::Process connect(SIGFLOW_BINARY, {"connect", "--config", config_}, admin);
   test::Process engine(SIGFLOW_BINARY, {"run", "--config", config_}, admin);
@@ -456,12 +459,7 @@ rules:
   auto reloaded = test::http_request("POST", "127.0.0.1", engine_port, "/-/reload");
   EXPECT_EQ(reloaded.status, 200u) << reloaded.body;
   EXPECT_NE(reloaded.body.find(R"("result":"reloaded")"), std::string::npos) << reloaded.body;
-  Event later;
-  later.id = "probe-3";
-  later.source = "probe";
-  later.type = "sigflow.feed.item";
-  later.data.title = "another probe";
-  produce_raw(topic("events"), later.id, later.to_json(), dir_);
+  produce_probe("probe-3", "another probe");
   const auto alerts = await_messages(topic("alerts"), 2);
   ASSERT_EQ(alerts.size(), 2u);
   for (const auto& a : alerts) {  // partitions interleave: find each by its title

@@ -81,11 +81,16 @@ void Process::signal(int sig) {
 std::string Process::out() const { return read_file(dir_ / "stdout"); }
 std::string Process::err() const { return read_file(dir_ / "stderr"); }
 
-RunResult run_sigflow(const std::vector<std::string>& args, const std::map<std::string, std::string>& env) {
-  Process p(SIGFLOW_BINARY, args, env);
-  auto code = p.wait(std::chrono::seconds(60));
-  if (!code) throw std::runtime_error("sigflow did not finish within 60 s");
+RunResult run_program(const std::string& program, const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
+                      std::chrono::seconds timeout) {
+  Process p(program, args, env);
+  auto code = p.wait(timeout);
+  if (!code) throw std::runtime_error(program + " did not finish within " + std::to_string(timeout.count()) + " s");
   return {*code, p.out(), p.err()};
+}
+
+RunResult run_sigflow(const std::vector<std::string>& args, const std::map<std::string, std::string>& env) {
+  return run_program(SIGFLOW_BINARY, args, env);
 }
 
 bool Process::wait_for_log(const std::string& marker) {

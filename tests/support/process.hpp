@@ -41,12 +41,16 @@ class Process {
   TempDir dir_;
 };
 
-// Runs sigflow with `args` to completion (60 s limit); returns {exit code, stdout, stderr}.
 struct RunResult {
   int code = -1;
   std::string out;
   std::string err;
 };
+// Runs `program` with `args` to completion; returns {exit code, stdout, stderr}. Throws when
+// it does not finish within `timeout`.
+RunResult run_program(const std::string& program, const std::vector<std::string>& args, const std::map<std::string, std::string>& env = {},
+                      std::chrono::seconds timeout = std::chrono::seconds(60));
+// run_program for the sigflow binary (60 s limit).
 RunResult run_sigflow(const std::vector<std::string>& args, const std::map<std::string, std::string>& env = {});
 
 }  // namespace sigflow::test

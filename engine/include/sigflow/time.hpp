@@ -34,5 +34,7 @@ std::string format_rfc3339_ms(std::chrono::system_clock::time_point t);  // with
 std::string now_rfc3339();
 // Unix time in milliseconds (outbox records, chat bot signatures, latencies).
 std::int64_t unix_millis_now();
+// What is left until `deadline`, never negative (shutdown budgets).
+std::chrono::milliseconds time_left(std::chrono::steady_clock::time_point deadline);
 
 }  // namespace sigflow

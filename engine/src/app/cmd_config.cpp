@@ -5,7 +5,6 @@
 
 #include "app/commands.hpp"
 #include "app/startup.hpp"
-#include "runtime/rule_reloader.hpp"
 
 namespace sigflow::app {
 namespace {
@@ -20,12 +19,12 @@ int check(const std::string& file, bool with_rules) {
   }
   std::string rules = "rules not checked";
   if (with_rules) {
-    auto compiled = rules::load_and_compile_rules(config->rule_paths, rule_compile_options(*config));
-    if (!report(compiled.diagnostics)) {
+    const auto compiled = compile_configured_rules(*config);
+    if (!compiled) {
       fmt::print(stderr, "config check: the rules of {} have errors\n", file);
       return kExitUsage;
     }
-    rules = fmt::format("{} rules (hash {})", (*compiled.value)->rules().size(), (*compiled.value)->hash());
+    rules = fmt::format("{} rules (hash {})", compiled->rules().size(), compiled->hash());
   }
   fmt::print("config check: ok: {} mode, {} sources, {} sinks, {} routes, {}\n", config->kafka ? "Kafka" : "standalone",
              config->sources.size(), config->sinks.size(), config->routes.size(), rules);

@@ -28,6 +28,12 @@ std::optional<AppConfig> load_config(const std::string& config_file, bool requir
   return std::move(*loaded.value);
 }
 
+std::shared_ptr<const rules::CompiledRuleSet> compile_configured_rules(const AppConfig& config) {
+  auto compiled = rules::load_and_compile_rules(config.rule_paths, rule_compile_options(config));
+  if (!report(compiled.diagnostics)) return nullptr;
+  return std::move(*compiled.value);
+}
+
 std::optional<Startup> start_up(const std::string& config_file, const std::string& log_level_override, bool with_rules) {
   Startup s;
   register_builtin_connectors(s.registry);
@@ -43,9 +49,8 @@ std::optional<Startup> start_up(const std::string& config_file, const std::strin
   }
   if (with_rules) {
     logger("run")->info("compiling the rules of {} path{}", s.config.rule_paths.size(), s.config.rule_paths.size() == 1 ? "" : "s");
-    auto compiled = rules::load_and_compile_rules(s.config.rule_paths, rule_compile_options(s.config));
-    if (!report(compiled.diagnostics)) return std::nullopt;
-    s.rules = std::move(*compiled.value);
+    s.rules = compile_configured_rules(s.config);
+    if (!s.rules) return std::nullopt;
   }
 
   if (with_rules && s.config.kafka) {

@@ -35,6 +35,10 @@ LoadResult<AppConfig> read_config(const std::string& config_file, bool require_r
 // The same, or nullopt after printing the diagnostics.
 std::optional<AppConfig> load_config(const std::string& config_file, bool require_rules);
 
+// The rules of `config` compiled with its currency rates, or nullptr after printing the
+// diagnostics (warnings are printed either way).
+std::shared_ptr<const rules::CompiledRuleSet> compile_configured_rules(const AppConfig& config);
+
 // Everything `run` (with_rules) or `connect` (without) needs, or nullopt after printing what
 // to fix. In Kafka mode `run` builds no sources (`connect` runs them, and owns their state).
 std::optional<Startup> start_up(const std::string& config_file, const std::string& log_level_override, bool with_rules = true);

@@ -4,6 +4,7 @@
 #include <unicode/timezone.h>
 #include <unicode/unistr.h>
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <memory>
@@ -87,6 +88,11 @@ std::string format_rfc3339_ms(std::chrono::system_clock::time_point t) {
 }
 
 std::string now_rfc3339() { return format_rfc3339_ms(std::chrono::system_clock::now()); }
+
+std::chrono::milliseconds time_left(std::chrono::steady_clock::time_point deadline) {
+  return std::max(std::chrono::milliseconds(0),
+                  std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()));
+}
 
 std::int64_t unix_millis_now() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();

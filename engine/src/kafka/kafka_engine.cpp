@@ -325,21 +325,18 @@ Result<RunStats> KafkaEngine::run_until_stopped() {
   // again. (Stopped by a failure: from now.)
   const Clock::rep requested = m.stop_requested_at.load();
   const auto deadline = (requested != 0 ? Clock::time_point(Clock::duration(requested)) : Clock::now()) + m.config.drain_timeout;
-  const auto remaining = [&deadline] {
-    return std::max(std::chrono::milliseconds(0), std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()));
-  };
   if (m.kafka.exactly_once) {
     if (!failure) {
       if (auto committed = m.commit_transaction(); !committed) failure = committed.error();
     }
     std::unique_ptr<RdKafka::Error>(m.producer->handle().abort_transaction(10000));  // the empty one just begun
   } else {
-    if (auto flushed = m.producer->flush(remaining()); !flushed && !failure) failure = flushed.error();
+    if (auto flushed = m.producer->flush(time_left(deadline)); !flushed && !failure) failure = flushed.error();
     m.commit_acknowledged(/*sync=*/true);
   }
   m.consumer->close();
   (void)m.processor.sync_outbox();
-  const std::size_t undelivered = m.delivery->drain(remaining());
+  const std::size_t undelivered = m.delivery->drain(time_left(deadline));
   m.delivery->stop();
   if (*admin) (*admin)->stop();
   if (failure) return *failure;

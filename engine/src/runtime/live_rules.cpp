@@ -18,16 +18,22 @@ void LiveRules::swap(std::shared_ptr<const rules::CompiledRuleSet> next) {
 }
 
 void LiveRules::hit(const std::string& rule_id) {
-  std::string now = now_rfc3339();
+  const auto now = std::chrono::system_clock::now();
   std::lock_guard lock(mutex_);
-  Hits& h = hits_[rule_id];
+  Counted& h = hits_[rule_id];
   ++h.count;
-  h.last = std::move(now);
+  h.last = now;
 }
 
 std::map<std::string, LiveRules::Hits> LiveRules::hits() const {
-  std::lock_guard lock(mutex_);
-  return hits_;
+  std::map<std::string, Counted> counted;
+  {
+    std::lock_guard lock(mutex_);
+    counted = hits_;
+  }
+  std::map<std::string, Hits> out;
+  for (const auto& [rule, h] : counted) out[rule] = {h.count, format_rfc3339_ms(h.last)};
+  return out;
 }
 
 }  // namespace sigflow

@@ -4,6 +4,7 @@
 // after a swap), so every event is evaluated by exactly one set. Also counts each rule's hits
 // (matches before dedup) since the process started, for GET /rules. Thread-safe.
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -34,7 +35,11 @@ class LiveRules {
   mutable std::mutex mutex_;
   std::shared_ptr<const rules::CompiledRuleSet> set_;
   std::atomic<std::uint64_t> version_{1};
-  std::map<std::string, Hits> hits_;
+  struct Counted {
+    std::uint64_t count = 0;
+    std::chrono::system_clock::time_point last;  // formatted only when asked for
+  };
+  std::map<std::string, Counted> hits_;
 };
 
 }  // namespace sigflow

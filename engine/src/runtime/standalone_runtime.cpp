@@ -21,6 +21,7 @@
 #include "runtime/admin_endpoint.hpp"
 #include "runtime/stop_signals.hpp"
 #include "sigflow/log.hpp"
+#include "sigflow/time.hpp"
 
 namespace sigflow {
 
@@ -212,7 +213,7 @@ struct StandaloneRuntime::Impl final : PushReceiver {
     if (delivery) {
       (void)processor->sync_outbox();
       auto budget = config.drain_timeout;  // --once: deliveries get the whole drain_timeout
-      if (stop_deadline) budget = std::max(std::chrono::milliseconds(0), std::chrono::duration_cast<std::chrono::milliseconds>(*stop_deadline - Clock::now()));
+      if (stop_deadline) budget = time_left(*stop_deadline);
       undelivered = delivery->drain(budget);
       delivery->stop();
     }
