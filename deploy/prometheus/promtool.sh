@@ -16,10 +16,18 @@ if [ ! -x "$promtool" ]; then
   done
   work="$(mktemp -d)"
   trap 'rm -rf "$work"' EXIT
-  if ! (cd "$work" && apt-get download -qq prometheus > "$work/apt.log" 2>&1); then
-    cat "$work/apt.log" >&2
-    echo "promtool.sh: apt-get download prometheus failed; run 'apt-get update' first if the package is unknown" >&2
-    exit 2
+  download() { (cd "$work" && apt-get download -qq prometheus > "$work/apt.log" 2>&1); }
+  if ! download; then
+    # The package lists may be missing (a machine that had every package already, a cleaned
+    # image): refresh them once, as setup-debian.sh would.
+    sudo=""
+    if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+    $sudo apt-get update -qq > "$work/update.log" 2>&1 || cat "$work/update.log" >&2
+    if ! download; then
+      cat "$work/apt.log" >&2
+      echo "promtool.sh: apt-get download prometheus failed" >&2
+      exit 2
+    fi
   fi
   dpkg-deb -x "$work"/prometheus_*.deb "$work/root"
   mkdir -p "$cache"
